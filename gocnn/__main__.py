@@ -1,0 +1,5 @@
+import sys
+
+from gocnn.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Self-play games, policy-gradient reinforcement and arena matches between nets."""
