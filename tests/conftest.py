@@ -1,0 +1,46 @@
+"""Shared fixtures: where the repository's samples, the shared data and GNU Go are.
+
+The shared data (``../shared`` beside the repository) is optional: tests that need it skip
+cleanly on a user's machine; the samples under ``data/`` always exist."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GOCNN_SHARED", REPO.parent / "shared"))
+SAMPLES = REPO / "data"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    data = SHARED / "data"
+    if not data.is_dir():
+        pytest.skip("../shared/data is not present (only on the project's machines)")
+    return data
+
+
+def gnugo_path() -> str | None:
+    return shutil.which("gnugo") or (os.path.exists("/usr/games/gnugo") and "/usr/games/gnugo") or None
+
+
+@pytest.fixture(scope="session")
+def gnugo() -> str:
+    path = gnugo_path()
+    if not path:
+        pytest.skip("GNU Go is not installed (apt-get install gnugo)")
+    return path
