@@ -43,9 +43,11 @@ class IllegalMove(ValueError):
     """A move the rules forbid.  ``reason`` is one of ``occupied``, ``suicide``, ``ko``,
     ``superko``, ``off board``."""
 
-    def __init__(self, reason: str, move: coords.Move, size: int):
+    def __init__(self, reason: str, move: coords.Move | int, size: int):
         self.reason = reason
-        self.move = move
+        if isinstance(move, int):  # a flat point
+            move = divmod(move, size) if 0 <= move < size * size else (move, None)
+        self.move = move  # (row, col), or as given when it is off the board
         where = coords.to_gtp(move, size) if coords.on_board(move, size) else repr(move)
         super().__init__(f"illegal move {where}: {reason}")
 
@@ -259,61 +261,97 @@ class Board:
     def play(self, color: int, point: int | None) -> list[int]:
         """Play ``point`` (flat, or None to pass) for ``color``; return the captured points.
 
-        Raises :class:`IllegalMove` and leaves the board unchanged if the rules forbid it."""
+        Raises :class:`IllegalMove` (``reason``: ``occupied``, ``suicide``, ``ko``, ``superko``
+        or ``off board``) and leaves the board unchanged if the rules forbid it."""
         if point is None:
             self.ko = -1
-            self.to_move = opponent(color)
+            self.to_move = 3 - color
             self.history.append(("move", color, None))
             self.passes += 1
             return []
-        if not 0 <= point < len(self.colors):
-            raise IllegalMove("off board", None, self.size)
-        reason, captured, new_hash = self._check(color, point)
-        if reason is not None:
-            raise IllegalMove(reason, coords.from_flat(point, self.size), self.size)
-        colors, chains, nb = self.colors, self._chains, self._nb
-        opp = opponent(color)
-        colors[point] = color
-        # join the new stone with its friendly neighbours, the largest chain absorbing the rest
-        chain = None
-        for q in nb[point]:
-            if colors[q] == color:
-                ch = chains[q]
-                if chain is None:
-                    chain = ch
-                elif ch is not chain:
-                    if len(ch.stones) > len(chain.stones):
-                        chain, ch = ch, chain
-                    chain.stones.extend(ch.stones)
-                    for s in ch.stones:
-                        chains[s] = chain
-                    chain.libs |= ch.libs
-        if chain is None:
-            chain = _Chain(color, [point], set())
-        else:
-            chain.stones.append(point)
-        chains[point] = chain
-        chain.libs.discard(point)
-        for q in nb[point]:
+        colors = self.colors
+        if not 0 <= point < len(colors):
+            raise IllegalMove("off board", point, self.size)
+        if colors[point] != EMPTY:
+            raise IllegalMove("occupied", point, self.size)
+        # This is _check inlined (the replay loop of the data pipeline runs through here).
+        chains, nbs = self._chains, self._nb[point]
+        opp = 3 - color
+        friends: list[_Chain] = []
+        captured: list[_Chain] = []
+        empties: list[int] = []
+        for q in nbs:
             v = colors[q]
             if v == EMPTY:
-                chain.libs.add(q)
-            elif v == opp:
+                empties.append(q)
+            elif v == color:
+                ch = chains[q]
+                if ch not in friends:
+                    friends.append(ch)
+            else:
+                ch = chains[q]
+                if len(ch.libs) == 1 and ch not in captured:
+                    captured.append(ch)
+        if not empties and not captured:
+            for ch in friends:
+                if len(ch.libs) > 1:
+                    break
+            else:
+                raise IllegalMove("suicide", point, self.size)
+        if point == self.ko and color == self.to_move:
+            raise IllegalMove("ko", point, self.size)
+        z = self._z
+        new_hash = self.hash ^ z[color][point]
+        if captured:
+            zo = z[opp]
+            for ch in captured:
+                for s in ch.stones:
+                    new_hash ^= zo[s]
+        if self.superko and new_hash in self._seen:
+            raise IllegalMove("superko", point, self.size)
+        # legal: place the stone, joining it with its friends (the largest absorbs the rest)
+        colors[point] = color
+        if not friends:
+            chain = _Chain(color, [point], set(empties))
+        else:
+            chain = friends[0]
+            if len(friends) > 1:
+                for ch in friends[1:]:
+                    if len(ch.stones) > len(chain.stones):
+                        chain = ch
+                for ch in friends:
+                    if ch is not chain:
+                        chain.stones.extend(ch.stones)
+                        for s in ch.stones:
+                            chains[s] = chain
+                        chain.libs |= ch.libs
+            chain.stones.append(point)
+            chain.libs.discard(point)
+            chain.libs.update(empties)
+        chains[point] = chain
+        for q in nbs:
+            if colors[q] == opp:
                 chains[q].libs.discard(point)
         removed: list[int] = []
-        for ch in captured:
-            for s in ch.stones:
-                colors[s] = EMPTY
-                chains[s] = None
-            removed.extend(ch.stones)
-        for s in removed:
-            for q in nb[s]:
-                if colors[q] != EMPTY:
-                    chains[q].libs.add(s)
-        self.captures[color] += len(removed)
-        self.ko = removed[0] if (len(removed) == 1 and len(chain.stones) == 1 and len(chain.libs) == 1) else -1
+        if captured:
+            for ch in captured:
+                for s in ch.stones:
+                    colors[s] = EMPTY
+                    chains[s] = None
+                removed.extend(ch.stones)
+            nb = self._nb
+            for s in removed:
+                for q in nb[s]:
+                    if colors[q] != EMPTY:
+                        chains[q].libs.add(s)
+            self.captures[color] += len(removed)
+            self.ko = removed[0] if (len(removed) == 1 and len(chain.stones) == 1
+                                     and len(chain.libs) == 1) else -1
+        else:
+            self.ko = -1
         self.hash = new_hash
-        self._seen[new_hash] = self._seen.get(new_hash, 0) + 1
+        seen = self._seen
+        seen[new_hash] = seen.get(new_hash, 0) + 1
         self.to_move = opp
         self.history.append(("move", color, point))
         self.passes = 0
@@ -328,7 +366,10 @@ class Board:
                 raise IllegalMove("off board", None, self.size)
         self.history.append(("setup", color, points))
         self._apply_setup(color, points)
-        self._seen[self.hash] = self._seen.get(self.hash, 0) + 1
+        if any(kind == "move" for kind, _, _ in self.history):
+            self._seen[self.hash] = self._seen.get(self.hash, 0) + 1
+        else:  # still setting up the start: only the finished start position counts for superko
+            self._seen = {self.hash: 1}
 
     def _apply_setup(self, color: int, points: tuple[int, ...]) -> None:
         for p in points:
@@ -474,8 +515,18 @@ class Board:
     @classmethod
     def from_ascii(cls, diagram: str, to_move: int = BLACK, komi: float = 7.5, superko: bool = False) -> "Board":
         """A board from rows of ``X`` (black), ``O`` (white) and ``.``/``+`` (empty), the top row
-        first, blanks between points optional."""
-        rows = [line.replace(" ", "") for line in diagram.strip().splitlines() if line.strip()]
+        first, blanks between points optional; :func:`to_ascii`'s frame of coordinates may be
+        left in.  Raises ValueError for a diagram that is not a square board."""
+        rows = []
+        for line in diagram.strip().splitlines():
+            tokens = line.split()
+            if not tokens or "".join(tokens) == coords.GTP_COLUMNS[:len(tokens)]:
+                continue  # a blank line or the column letters of to_ascii's frame
+            while tokens and tokens[0].isdigit():
+                tokens.pop(0)
+            while tokens and tokens[-1].isdigit():
+                tokens.pop()
+            rows.append("".join(tokens))
         size = len(rows)
         if any(len(r) != size for r in rows):
             raise ValueError("an ASCII board must be square")
@@ -494,7 +545,8 @@ class Board:
             board.setup(BLACK, blacks)
         if whites:
             board.setup(WHITE, whites)
-        board.to_move = to_move
+        if to_move != BLACK:
+            board.set_to_move(to_move)
         return board
 
 

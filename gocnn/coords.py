@@ -17,6 +17,8 @@ SGF point   ``"pp"``             column letter then row letter, ``"aa"`` is the 
 
 from __future__ import annotations
 
+import operator
+
 Move = tuple[int, int] | None
 
 MIN_SIZE = 2
@@ -29,9 +31,14 @@ class CoordError(ValueError):
 
 
 def check_size(size: int) -> int:
-    if not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
+    """``size`` as an int if it is a board size gocnn supports (2..25), else CoordError."""
+    try:
+        value = operator.index(size)  # ints and numpy ints, not floats or strings
+    except TypeError:
+        value = None
+    if value is None or isinstance(size, bool) or not MIN_SIZE <= value <= MAX_SIZE:
         raise CoordError(f"board size must be {MIN_SIZE}..{MAX_SIZE}, not {size!r}")
-    return size
+    return value
 
 
 def on_board(move: Move, size: int) -> bool:
@@ -68,7 +75,7 @@ def from_gtp(vertex: str, size: int) -> Move:
     text = vertex.strip().upper()
     if text == "PASS":
         return None
-    if len(text) < 2 or text[0] not in GTP_COLUMNS or not text[1:].isdigit():
+    if len(text) < 2 or text[0] not in GTP_COLUMNS or not (text[1:].isascii() and text[1:].isdigit()):
         raise CoordError(f"not a vertex: {vertex!r}")
     col = GTP_COLUMNS.index(text[0])
     row = int(text[1:]) - 1
@@ -91,7 +98,7 @@ def from_sgf(point: str, size: int) -> Move:
     """``"pp"`` -> ``(3, 15)``; ``""`` and, up to 19x19, ``"tt"`` -> ``None``.  Raises CoordError."""
     if point == "" or (point == "tt" and size <= 19):
         return None
-    if len(point) != 2:
+    if len(point) != 2 or not point.isalpha():
         raise CoordError(f"not an SGF point: {point!r}")
     col = ord(point[0]) - ord("a")
     row = size - 1 - (ord(point[1]) - ord("a"))

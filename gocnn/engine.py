@@ -5,18 +5,44 @@ A :class:`Player` looks at a :class:`~gocnn.board.Board` and answers for ``board
 (a flat point, ``None`` for a pass, or ``RESIGN``).  Front ends (GTP, the terminal UI,
 self-play) only ever talk to this protocol, so a deterministic or random player can stand in
 for the net in tests.
+
+:class:`PolicyPlayer` is the net without search.  Its policy is the net's softmax over the
+points (averaged over the 8 board symmetries if asked), masked to legal moves.  Its
+``genmove`` adds what a bare policy lacks (:func:`choose_move`):
+
+* it never fills one of its own eyes and never repeats an earlier position (positional superko);
+* it does not put a chain of ``SELF_ATARI_MIN`` or more stones into atari while any other
+  move is available;
+* late in the game, or once the opponent has passed, it asks the playout estimate of
+  :mod:`gocnn.scoring` which points are settled and plays only where something is still at
+  stake; when nothing is, it passes;
+* it resigns only when the estimate gives it less than ``1 - resign_threshold`` chance late in
+  the game, and by a wide margin (never in cleanup mode);
+* in cleanup mode (``kgs-genmove_cleanup``) it first captures the stones the estimate says are
+  dead, then passes.
 """
 
 from __future__ import annotations
 
 import random
-from typing import Protocol
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
 
 import numpy as np
 
-from gocnn.board import Board
+from gocnn.board import BLACK, EMPTY, Board, neighbours, opponent
+from gocnn.errors import GocnnError
 
 RESIGN = "resign"
+
+SELF_ATARI_MIN = 3  # a self-atari of a chain this large is avoided while anything else is playable
+SETTLED = 0.8  # |ownership| at which a point is decided: playing there changes nothing
+LATE_FRACTION = 0.45  # from move size*size*LATE_FRACTION on, genmove consults the estimate
+RESIGN_FROM = 0.35  # no resignation before move size*size*RESIGN_FROM
+RESIGN_MARGIN = 0.1  # ... nor unless the estimate's margin is at least this share of the board
 
 
 class Player(Protocol):
@@ -51,3 +77,259 @@ class RandomPlayer:
     def genmove(self, board: Board) -> int | None | str:
         cands = self._candidates(board)
         return self._rng.choice(cands) if cands else None
+
+
+# ---------------------------------------------------------------------- model files
+def default_model_path() -> Path:
+    """Where the shipped net lives (``gocnn/weights/default.safetensors``)."""
+    return Path(__file__).resolve().parent / "weights" / "default.safetensors"
+
+
+def resolve_model_path(path: str | Path | None) -> Path:
+    """The model file to load: ``path``, or the shipped net.  Raises GocnnError if missing."""
+    if path is None:
+        p = default_model_path()
+        if not p.is_file():
+            raise GocnnError(f"the shipped net {p} is not there yet: pass --model FILE "
+                             f"(a model from 'gocnn train'), or --random for a random player")
+        return p
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise GocnnError(f"no model file at {p}")
+    return p
+
+
+# ---------------------------------------------------------------------- move choice
+def self_atari_size(board: Board, color: int, p: int) -> int:
+    """Stones of ``color``'s chain through ``p`` left in atari by playing ``p`` (0 if the move
+    leaves it two or more liberties or captures something)."""
+    libs: set[int] = set()
+    counted: set[int] = set()
+    for q in neighbours(board.size)[p]:
+        v = board.colors[q]
+        if v == EMPTY:
+            libs.add(q)
+        elif v == color:
+            if q not in counted:
+                counted.update(board.chain_stones(q))
+                libs |= board.chain_liberties(q)
+        elif board.liberties(q) == 1:
+            return 0  # a capture gives liberties back
+    libs.discard(p)
+    return 1 + len(counted) if len(libs) <= 1 else 0
+
+
+@dataclass
+class Decision:
+    """Why genmove chose what it chose (for logs and tests)."""
+
+    move: int | None | str
+    reason: str
+    win_rate: float | None = None
+
+
+def choose_move(board: Board, probs: np.ndarray, *, temperature: float = 0.0,
+                rng: random.Random | None = None, resign_threshold: float = 1.0,
+                cleanup: bool = False, playouts: int = 64,
+                estimate_fn: Callable | None = None) -> Decision:
+    """The move for ``board.to_move`` given a policy over the points (any non-negative
+    weights; only their order matters at temperature 0).  See the module docstring."""
+    color = board.to_move
+    size = board.size
+    n = size * size
+    rng = rng or random.Random(0)
+    number = board.move_number()
+    last = board.last_move
+    opp_passed = last is not None and last[1] is None and last[0] != color
+
+    est = None
+    if cleanup or opp_passed or number >= n * LATE_FRACTION or resign_threshold < 1.0 and number >= n * RESIGN_FROM:
+        if estimate_fn is None:
+            from gocnn.scoring import estimate as estimate_fn
+        est = estimate_fn(board, playouts)
+    win = est.win_rate(color) if est is not None else None
+
+    if est is not None and not cleanup and resign_threshold < 1.0 and number >= n * RESIGN_FROM:
+        margin = float(est.ownership.sum()) - board.komi
+        if color != BLACK:
+            margin = -margin
+        if win <= 1.0 - resign_threshold and margin <= -RESIGN_MARGIN * n:
+            return Decision(RESIGN, f"estimate: {win:.0%} to win, {margin:+.0f} points", win)
+
+    # the order in which to look at the points: by policy, or sampled from it
+    weights = np.asarray(probs, dtype=np.float64)[:n]
+    empty = np.flatnonzero(np.asarray(board.colors) == EMPTY)
+    w = weights[empty]
+    if temperature > 0:
+        with np.errstate(divide="ignore"):
+            keys = np.log(np.maximum(w, 1e-30)) / temperature
+        gumbel = -np.log(-np.log(np.array([rng.random() for _ in range(len(w))]) + 1e-300) + 1e-300)
+        keys = keys + gumbel
+    else:
+        keys = w + np.array([rng.random() for _ in range(len(w))]) * 1e-12  # ties broken at random
+    order = empty[np.argsort(-keys, kind="stable")]
+
+    targets: set[int] = set()
+    if cleanup and est is not None:
+        opp = opponent(color)
+        for s in est.dead:
+            if board.colors[s] == opp:
+                targets |= board.chain_liberties(s)
+
+    def acceptable(p: int) -> str | None:
+        if board.check(color, p) is not None:
+            return "illegal"
+        if board.is_eye(p, color):
+            return "own eye"
+        if board.repeats_position(color, p):
+            return "superko"
+        return None
+
+    def settled(p: int) -> bool:
+        return est is not None and (opp_passed or number >= n * LATE_FRACTION or cleanup) \
+            and abs(float(est.ownership[p])) >= SETTLED
+
+    if targets:
+        for p in order:
+            p = int(p)
+            if p in targets and acceptable(p) is None and self_atari_size(board, color, p) < SELF_ATARI_MIN:
+                return Decision(p, "cleanup: capture dead stones", win)
+
+    for p in order:
+        p = int(p)
+        if acceptable(p) is not None or settled(p):
+            continue
+        if self_atari_size(board, color, p) >= SELF_ATARI_MIN:
+            continue
+        return Decision(p, "policy", win)
+    return Decision(None, "nothing left worth playing", win)
+
+
+# ---------------------------------------------------------------------- the net
+class PolicyPlayer:
+    """The policy net as a player (no search); see the module docstring.
+
+    The net is loaded on first use (or by :meth:`load`, e.g. from a background thread), so
+    constructing a player is cheap and does not import torch.  ``net``/``config`` may be given
+    directly instead of a file (tests use a tiny random net)."""
+
+    name = "gocnn"
+
+    def __init__(self, model_path: str | Path | None = None, symmetries: int = 1,
+                 temperature: float = 0.0, threads: int = 1, resign_threshold: float = 0.95,
+                 seed: int | None = None, playouts: int = 64, net=None, config=None,
+                 device: str = "cpu"):
+        if symmetries not in (1, 8):
+            raise GocnnError(f"symmetries must be 1 or 8, not {symmetries}")
+        if temperature < 0:
+            raise GocnnError(f"temperature must be >= 0, not {temperature}")
+        self.model_path = None if net is not None else resolve_model_path(model_path)
+        self.symmetries = symmetries
+        self.temperature = float(temperature)
+        self.threads = threads
+        self.resign_threshold = float(resign_threshold)
+        self.playouts = playouts
+        self.device = device
+        self.net = net
+        self.config = config
+        self.facts: dict = {}
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._unsupported: set[int] = set()
+        self.last_decision: Decision | None = None
+
+    # -------------------------------------------------------------- loading
+    def load(self) -> "PolicyPlayer":
+        """Import torch and load the net (once; safe from several threads)."""
+        with self._lock:
+            import torch
+
+            if self.threads and self.threads > 0:
+                torch.set_num_threads(self.threads)
+            if self.net is None:
+                from gocnn.model import load_model
+
+                try:
+                    self.net, self.config, self.facts = load_model(str(self.model_path), device=self.device)
+                except GocnnError:
+                    raise
+                except Exception as exc:  # a damaged or foreign file
+                    raise GocnnError(f"cannot load model {self.model_path}: {exc}") from exc
+            self.net.eval()
+        return self
+
+    @property
+    def features(self) -> str:
+        return self.config.features
+
+    # -------------------------------------------------------------- policy
+    def raw_policy(self, board: Board) -> np.ndarray | None:
+        """The net's softmax over the ``size*size`` points for ``board.to_move`` (unmasked,
+        averaged over the symmetries), or None if this net cannot play this board size."""
+        if self.net is None:
+            self.load()
+        size = board.size
+        if size in self._unsupported:
+            return None
+        import torch
+
+        from gocnn.features import apply_symmetry, encode, invert_policy
+
+        planes = encode(board, self.features)
+        ks = range(self.symmetries)
+        x = np.stack([np.ascontiguousarray(apply_symmetry(planes, k)) for k in ks])
+        try:
+            with self._lock, torch.inference_mode():
+                logits = self.net(torch.from_numpy(x).to(self.device, torch.float32))
+                probs = torch.softmax(logits.float().reshape(len(x), -1), dim=1).cpu().numpy()
+        except RuntimeError as exc:  # e.g. a net with a fixed-size head on another board size
+            print(f"gocnn: the net cannot play {size}x{size} ({exc}); playing from a uniform policy",
+                  file=sys.stderr)
+            self._unsupported.add(size)
+            return None
+        if probs.shape[1] != size * size:
+            self._unsupported.add(size)
+            return None
+        out = np.zeros(size * size, dtype=np.float64)
+        for i, k in enumerate(ks):
+            out += invert_policy(probs[i], k, size)
+        return out / len(ks)
+
+    def policy(self, board: Board) -> np.ndarray:
+        """Probabilities over the points for ``board.to_move``, illegal points 0."""
+        n = board.size * board.size
+        legal = board.legal_moves(board.to_move)
+        probs = np.zeros(n, dtype=np.float32)
+        if not legal:
+            return probs
+        raw = self.raw_policy(board)
+        if raw is None:
+            probs[legal] = 1.0
+        else:
+            probs[legal] = raw[legal]
+        total = probs.sum()
+        if total <= 0:
+            probs[legal] = 1.0
+            total = float(len(legal))
+        return probs / total
+
+    def top_moves(self, board: Board, k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` likeliest legal points with their probabilities, best first."""
+        probs = self.policy(board)
+        order = np.argsort(-probs, kind="stable")[:k]
+        return [(int(p), float(probs[p])) for p in order if probs[p] > 0]
+
+    # -------------------------------------------------------------- moves
+    def decide(self, board: Board, cleanup: bool = False, resign: bool = True) -> Decision:
+        raw = self.raw_policy(board)
+        if raw is None:
+            raw = np.ones(board.size * board.size)
+        decision = choose_move(board, raw, temperature=self.temperature, rng=self._rng,
+                               resign_threshold=self.resign_threshold if resign else 1.0,
+                               cleanup=cleanup, playouts=self.playouts)
+        self.last_decision = decision
+        return decision
+
+    def genmove(self, board: Board, cleanup: bool = False) -> int | None | str:
+        return self.decide(board, cleanup=cleanup).move
+

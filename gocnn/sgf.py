@@ -14,6 +14,7 @@ be used are skipped and counted in :class:`ReadStats` by reason; reading always 
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import hashlib
 import os
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from sgfmill import sgf as _sgf
-from sgfmill import sgf_grammar
+from sgfmill import sgf_grammar, sgf_properties
 
 from gocnn import coords
 from gocnn.board import BLACK, EMPTY, WHITE, Board, IllegalMove
@@ -51,6 +52,7 @@ RANK_FILTERED = "rank below minimum"
 RANK_UNKNOWN = "rank unknown"
 NO_RESULT = "no result"
 HANDICAP_FILTERED = "handicap game"
+UNEXPECTED = "unexpected error"  # a failure the reader did not foresee; counted, never raised
 # Not a skip: the game is kept up to its first illegal move.
 TRUNCATED = "illegal move (game cut before it)"
 
@@ -309,118 +311,190 @@ def _iter_archive(path: Path, stats: ReadStats, max_bytes: int) -> Iterator[tupl
 
 
 # ---------------------------------------------------------------------- parsing
-_ENCODINGS = ("utf-8", "gb18030", "shift_jis", "latin-1")
+def _is_text_codec(name: str) -> bool:
+    try:
+        return codecs.lookup(name)._is_text_encoding  # not base64, rot13, zlib ...
+    except (LookupError, AttributeError):
+        return False
 
 
 def _guess_encoding(data: bytes) -> str:
-    """The encoding of an SGF file without a usable CA property."""
-    for enc in _ENCODINGS:
+    """The encoding of an SGF file without a usable CA property.
+
+    UTF-8 if it decodes; else GB2312 or Shift-JIS when the bytes are valid in the stricter of
+    them (each rejects nearly all text in the other); else, when the high bytes come in pairs,
+    the wider GB18030 or CP932; else Latin-1 (every byte string decodes in Latin-1)."""
+    for enc in ("utf-8", "gb2312", "shift_jis"):
         try:
             data.decode(enc)
             return enc
         except UnicodeDecodeError:
             continue
+    pairs = single = i = 0
+    n = len(data)
+    while i < n:
+        if data[i] >= 0x80:
+            if i + 1 < n and data[i + 1] >= 0x40:
+                pairs += 1
+                i += 2
+                continue
+            single += 1
+        i += 1
+    if pairs > single:
+        for enc in ("gb18030", "cp932"):
+            try:
+                data.decode(enc)
+                return enc
+            except UnicodeDecodeError:
+                continue
     return "latin-1"
 
 
-def _declared_encoding(coarse) -> str | None:
-    raw = coarse.sequence[0].get("CA") if coarse.sequence else None
-    if not raw:
-        return None
-    name = raw[0].decode("ascii", "replace").strip()
+def _encoding(root: dict, data: bytes) -> str:
+    """The declared CA encoding when it is a text encoding that decodes this file, else a guess."""
+    raw = root.get("CA")
+    if raw:
+        name = bytes(raw[0]).decode("ascii", "replace").strip()
+        if _is_text_codec(name):
+            try:
+                data.decode(name)
+                return name
+            except UnicodeDecodeError:
+                pass  # declared wrongly (a GB2312 file marked UTF-8 ...): guess instead
+    return _guess_encoding(data)
+
+
+def _parse_collection(data: bytes) -> tuple[list, SgfError | None]:
+    """The coarse game trees of one file, and the error that stopped the parse if one did
+    (the games before a damaged one in a collection are kept)."""
     try:
-        import codecs
-        codecs.lookup(name)
-        return name
-    except LookupError:
-        return None
+        return sgf_grammar.parse_sgf_collection(data), None
+    except ValueError as exc:
+        error = SgfError(PARSE_ERROR, str(exc))
+    trees, position = [], 0
+    parse_one = getattr(sgf_grammar, "_parse_sgf_game", None)
+    if parse_one is not None:
+        try:
+            while True:
+                tree, position = parse_one(data, position)
+                if tree is None:
+                    break
+                trees.append(tree)
+        except ValueError:
+            pass
+    return trees, error
 
 
 def parse_games(data: bytes, name: str = "<bytes>") -> Iterator[GameRecord | SgfError]:
     """Every game in one SGF file, as records (or the SgfError that ruled a game out).
 
-    Raises SgfError only when the file as a whole is not SGF."""
-    try:
-        collection = sgf_grammar.parse_sgf_collection(data)
-    except ValueError as exc:
-        raise SgfError(PARSE_ERROR, str(exc)) from None
+    Raises SgfError only when the file as a whole is not SGF (PARSE_ERROR, NO_GAME).  Never
+    raises anything else for bad data: an unexpected failure on one game is yielded as an
+    SgfError with reason UNEXPECTED."""
+    if not data.strip():
+        raise SgfError(NO_GAME, "empty file")
+    collection, error = _parse_collection(data)
     if not collection:
-        raise SgfError(NO_GAME)
+        raise error or SgfError(NO_GAME)
+    several = len(collection) > 1 or error is not None
     for i, coarse in enumerate(collection[:MAX_GAMES_PER_FILE]):
-        label = name if len(collection) == 1 else f"{name}#{i}"
+        label = f"{name}#{i}" if several else name
         try:
-            enc = _declared_encoding(coarse) or _guess_encoding(data)
-            game = _sgf.Sgf_game.from_coarse_game_tree(coarse, override_encoding=enc)
-            yield _record(game, label)
+            yield _record(coarse, label, data)
         except SgfError as exc:
             yield exc
-        except (ValueError, KeyError, IndexError, UnicodeError, LookupError) as exc:
-            yield SgfError(PARSE_ERROR, str(exc))
+        except (ValueError, KeyError, IndexError, TypeError, UnicodeError, LookupError) as exc:
+            yield SgfError(PARSE_ERROR, f"{label}: {exc}")
+        except (RecursionError, MemoryError, OverflowError, AttributeError, AssertionError) as exc:
+            yield SgfError(UNEXPECTED, f"{label}: {type(exc).__name__}: {exc}")
+    if error is not None:
+        yield error
 
 
 def _text(node, ident: str) -> str | None:
     try:
         if node.has_property(ident):
             value = node.get(ident)
-            return value.strip() if isinstance(value, str) else str(value)
-    except (ValueError, UnicodeError):
+            value = value.strip() if isinstance(value, str) else str(value)
+            return value or None
+    except (ValueError, UnicodeError, LookupError):
         return None
     return None
 
 
-def _record(game, name: str) -> GameRecord:
-    try:
-        size = game.get_size()
-    except ValueError as exc:
-        raise SgfError(BAD_SIZE, str(exc)) from None
+def _size(root: dict) -> int:
+    raw = root.get("SZ")
+    if not raw:
+        return 19
+    text = bytes(raw[0]).decode("ascii", "replace").strip()
+    if not text.isascii() or not text.isdigit():  # "19:19" (rectangular), "x", "-1"
+        raise SgfError(BAD_SIZE, f"SZ[{text[:20]}]")
+    size = int(text)
     if not coords.MIN_SIZE <= size <= coords.MAX_SIZE:
         raise SgfError(BAD_SIZE, f"SZ[{size}]")
-    root = game.get_root()
+    return size
+
+
+def _points(values, presenter, size: int) -> tuple[int, ...]:
+    try:
+        pts = sgf_properties.interpret_point_list(values, presenter)
+    except (ValueError, TypeError) as exc:
+        raise SgfError(BAD_POINT, f"{values[:3]!r}: {exc}") from None
+    return tuple(sorted(r * size + c for r, c in pts))
+
+
+def _record(coarse, name: str, data: bytes) -> GameRecord:
+    root = coarse.sequence[0]
+    size = _size(root)
+    game = _sgf.Sgf_game.from_coarse_game_tree(coarse, override_encoding=_encoding(root, data))
+    node = game.get_root()
     try:
         komi = float(game.get_komi())
-    except (ValueError, TypeError):
+        if komi != komi or abs(komi) > 1000:  # NaN, inf, nonsense
+            komi = 0.0
+    except (ValueError, TypeError, OverflowError):
         komi = 0.0
     try:
         handicap = int(game.get_handicap() or 0)
+        handicap = handicap if 0 <= handicap <= size * size else 0
     except (ValueError, TypeError):
         handicap = 0
     rec = GameRecord(source=name, size=size, komi=komi, handicap=handicap,
-                     result=_text(root, "RE"), black=_text(root, "PB"), white=_text(root, "PW"),
-                     black_rank=_text(root, "BR"), white_rank=_text(root, "WR"),
-                     date=_text(root, "DT"))
+                     result=_text(node, "RE"), black=_text(node, "PB"), white=_text(node, "PW"),
+                     black_rank=_text(node, "BR"), white_rank=_text(node, "WR"),
+                     date=_text(node, "DT"))
     first_player = None
-    if root.has_property("PL"):
-        try:
-            first_player = BLACK if root.get("PL") == "b" else WHITE
-        except ValueError:
-            first_player = None
-    try:
-        nodes = game.get_main_sequence()
-    except ValueError as exc:
-        raise SgfError(PARSE_ERROR, str(exc)) from None
-    for index, node in enumerate(nodes):
-        try:
-            if node.has_setup_stones():
-                blacks, whites, empties = node.get_setup_stones()
-                for color, pts in ((EMPTY, empties), (BLACK, blacks), (WHITE, whites)):
-                    if pts:
-                        flat = tuple(sorted(coords.to_flat(p, size) for p in pts))
-                        if index == 0 or not rec.moves:
-                            rec.setup.append((color, flat))
-                        else:  # setup in mid-game: rare and not representable as moves; stop here
-                            rec.illegal = rec.illegal or "setup stones in mid-game"
-                if rec.illegal:
-                    break
-            colour, move = node.get_move()
-        except ValueError as exc:
-            raise SgfError(BAD_POINT, str(exc)) from None
-        if colour is None:
+    pl = root.get("PL")
+    if pl:
+        first_player = {b"B": BLACK, b"W": WHITE}.get(bytes(pl[0]).strip().upper()[:1])
+    presenter, moves, setup = game.presenter, rec.moves, rec.setup
+    point = sgf_properties.interpret_go_point
+    for props in sgf_grammar.main_sequence_iter(coarse):
+        if "AB" in props or "AW" in props or "AE" in props:
+            for ident, color in (("AE", EMPTY), ("AB", BLACK), ("AW", WHITE)):
+                if ident in props:
+                    pts = _points(props[ident], presenter, size)
+                    if not pts:
+                        continue
+                    if moves:  # setup in mid-game cannot be replayed as moves: stop the game there
+                        rec.illegal = "setup stones in mid-game"
+                        break
+                    setup.append((color, pts))
+            if rec.illegal:
+                break
+        if "B" in props:
+            color, raw = BLACK, props["B"][0]
+        elif "W" in props:
+            color, raw = WHITE, props["W"][0]
+        else:
             continue
-        if move is not None and not coords.on_board(move, size):
-            raise SgfError(BAD_POINT, str(move))
-        rec.moves.append((BLACK if colour == "b" else WHITE, None if move is None else coords.to_flat(move, size)))
+        try:
+            move = point(raw, size)
+        except (ValueError, TypeError):
+            raise SgfError(BAD_POINT, f"{'BW'[color - 1]}[{bytes(raw)[:8]!r}]") from None
+        moves.append((color, None if move is None else move[0] * size + move[1]))
     if first_player is None:
-        first_player = rec.moves[0][0] if rec.moves else (WHITE if rec.handicap >= 2 and rec.setup else BLACK)
+        first_player = moves[0][0] if moves else (WHITE if handicap >= 2 and setup else BLACK)
     rec.first_player = first_player
     _replay_check(rec)
     return rec

@@ -1,0 +1,727 @@
+"""GTP 2, the Go Text Protocol every Go GUI, referee and server speaks.
+
+:class:`GtpEngine` is the protocol as a pure function of its state: :meth:`GtpEngine.handle`
+takes one command line and returns the full reply (``=id result`` or ``?id error``, ending in
+the blank line).  Commands are looked up in a table (``GtpEngine.commands``); each handler gets
+the argument words and returns the result text or raises :class:`GtpError` with the spec's
+wording.  :func:`serve` is the thin loop over stdin/stdout; only it knows about streaming
+(``lz-analyze`` keeps sending ``info`` lines until the next command arrives).
+
+Beyond the GTP 2 core: the KGS extensions (``kgs-time_settings``, ``kgs-genmove_cleanup``,
+``kgs-game_over``), GNU Go's ``printsgf``/``list_stones``/``is_legal``, Leela Zero's
+``lz-analyze``/``lz-genmove_analyze`` (the policy as ``info move ... prior ...`` lines, which
+Sabaki, Lizzie and q5Go draw as a heat-map), ``gocnn-policy`` (the raw policy as a board of
+numbers) and GoGui's ``gogui-analyze_commands``.
+
+This module does not import torch: the net is loaded by the player, lazily or in a background
+thread started by :func:`cmd_gtp`, so the first reply comes at once.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import re
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from gocnn import __version__, coords
+from gocnn.board import BLACK, EMPTY, WHITE, Board, IllegalMove, handicap_points, opponent, parse_color, to_ascii
+from gocnn.engine import RESIGN
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_VERTEX = re.compile(r"^[A-HJ-Z][0-9]{1,2}$")
+_ID = re.compile(r"^[0-9]+$")
+ANALYSIS_MOVES = 30  # at most this many moves in an lz-analyze info line
+ANALYSIS_MIN_PRIOR = 0.001
+
+
+class GtpError(Exception):
+    """A command that fails; the message is the reply text after ``?``."""
+
+
+def preprocess(line: str) -> str:
+    """The spec's input rules (GTP 2, 3.1): control characters other than HT and LF removed
+    (so CR LF works), ``#`` comments cut, HT made a space, surrounding blanks stripped.  An
+    empty result means: no command, no reply."""
+    line = _CONTROL.sub("", line.replace("\r", ""))
+    line = line.split("#", 1)[0].replace("\t", " ")
+    return line.strip()
+
+
+def _clean(text: str) -> str:
+    """A reply body safe for the protocol: no control characters, and no blank line after the
+    first (a blank line ends a reply)."""
+    lines = _CONTROL.sub("", text.replace("\r", "")).split("\n")
+    return "\n".join([lines[0].rstrip()] + [ln.rstrip() for ln in lines[1:] if ln.strip()])
+
+
+@dataclass
+class Response:
+    id: str
+    ok: bool
+    text: str
+    quit: bool = False
+    stream: Callable[[], str] | None = None  # lz-analyze: more info lines, one call each
+    interval: float = 0.0
+
+    def format(self, closed: bool = True) -> str:
+        head = ("=" if self.ok else "?") + self.id
+        return f"{head} {_clean(self.text)}" + ("\n\n" if closed else "\n")
+
+
+@dataclass
+class Clock:
+    main: float = 0.0
+    byo_time: float = 0.0
+    byo_stones: int = 0
+    kind: str = "none"
+    left: dict = field(default_factory=dict)  # colour -> (seconds, stones)
+
+
+def _int(word: str, lo: int | None = None) -> int:
+    if not re.fullmatch(r"[+-]?[0-9]{1,9}", word):
+        raise GtpError("syntax error")
+    value = int(word)
+    if lo is not None and value < lo:
+        raise GtpError("syntax error")
+    return value
+
+
+def _float(word: str) -> float:
+    try:
+        value = float(word)
+    except ValueError:
+        raise GtpError("syntax error") from None
+    if not math.isfinite(value) or len(word) > 32:
+        raise GtpError("syntax error")
+    return value
+
+
+def _color(word: str) -> int:
+    try:
+        return parse_color(word)
+    except ValueError:
+        raise GtpError("syntax error") from None
+
+
+class GtpEngine:
+    """One GTP session: a board, a player, the clock settings, and the command table.
+
+    ``player`` follows :class:`gocnn.engine.Player`; if it has ``decide(board, cleanup=...)``
+    (the net does), genmove uses it for cleanup mode and resignation.  ``log`` is a callable
+    that receives every command and reply (``--log FILE``)."""
+
+    def __init__(self, player, name: str = "gocnn", log: Callable[[str], None] | None = None,
+                 size: int = 19, komi: float = 7.5, scoring_playouts: int = 400):
+        self.player = player
+        self.name = name
+        self.log = log
+        self.board = Board(size, komi=komi)
+        self.clock = Clock()
+        self.scoring_playouts = scoring_playouts
+        self._estimate_cache: tuple | None = None
+        self.commands: dict[str, Callable[[list[str]], str]] = {
+            "protocol_version": lambda a: "2",
+            "name": lambda a: self.name,
+            "version": lambda a: __version__,
+            "known_command": self.known_command,
+            "list_commands": lambda a: "\n".join(self.commands),
+            "quit": lambda a: "",
+            "boardsize": self.boardsize,
+            "clear_board": self.clear_board,
+            "komi": self.komi,
+            "play": self.play,
+            "genmove": self.genmove,
+            "reg_genmove": self.reg_genmove,
+            "undo": self.undo,
+            "showboard": self.showboard,
+            "final_score": self.final_score,
+            "final_status_list": self.final_status_list,
+            "fixed_handicap": self.fixed_handicap,
+            "place_free_handicap": self.place_free_handicap,
+            "set_free_handicap": self.set_free_handicap,
+            "loadsgf": self.loadsgf,
+            "printsgf": self.printsgf,
+            "time_settings": self.time_settings,
+            "time_left": self.time_left,
+            "kgs-time_settings": self.kgs_time_settings,
+            "kgs-genmove_cleanup": self.kgs_genmove_cleanup,
+            "kgs-game_over": lambda a: "",
+            "list_stones": self.list_stones,
+            "is_legal": self.is_legal,
+            "lz-analyze": self.lz_analyze,
+            "lz-genmove_analyze": self.lz_genmove_analyze,
+            "gocnn-policy": self.policy_board,
+            "gocnn-policy_gfx": self.policy_gfx,
+            "gogui-analyze_commands": self.analyze_commands,
+        }
+        self._stream: Callable[[], str] | None = None
+        self._interval = 0.0
+
+    # -------------------------------------------------------------- the protocol
+    def execute(self, line: str) -> Response | None:
+        """Run one raw input line; None for a line that is empty after preprocessing."""
+        line = preprocess(line)
+        if not line:
+            return None
+        words = line.split(" ")
+        words = [w for w in words if w]
+        cid = ""
+        if _ID.match(words[0]):
+            cid = words.pop(0)[:18]
+            if not words:
+                return self._reply(line, Response(cid, False, "unknown command"))
+        name, args = words[0], words[1:]
+        handler = self.commands.get(name)
+        if handler is None:
+            return self._reply(line, Response(cid, False, "unknown command"))
+        self._stream, self._interval = None, 0.0
+        try:
+            text = handler(args)
+            resp = Response(cid, True, text, quit=name == "quit", stream=self._stream,
+                            interval=self._interval)
+        except GtpError as exc:
+            resp = Response(cid, False, str(exc))
+        except RecursionError:  # pragma: no cover - a defensive net for the fuzzers
+            resp = Response(cid, False, "internal error")
+        except Exception as exc:  # a bug must not kill a GUI's engine; say what happened
+            print(f"gocnn gtp: internal error on {line[:200]!r}: {exc!r}", file=sys.stderr)
+            resp = Response(cid, False, f"internal error: {type(exc).__name__}")
+        return self._reply(line, resp)
+
+    def _reply(self, line: str, resp: Response) -> Response:
+        if self.log:
+            self.log(f"< {line}")
+            self.log("> " + resp.format().rstrip("\n"))
+        return resp
+
+    def handle(self, line: str) -> str:
+        """One line in, the complete reply out (``""`` when the line holds no command).
+        Streaming commands answer with what they would stream first, then close."""
+        resp = self.execute(line)
+        return "" if resp is None else resp.format()
+
+    # -------------------------------------------------------------- helpers
+    def _vertex(self, word: str) -> int | None:
+        """A vertex word -> flat point or None (pass).  Malformed: syntax error; well formed
+        but off this board: illegal move."""
+        text = word.upper()
+        if text == "PASS":
+            return None
+        if not _VERTEX.match(text):
+            raise GtpError("syntax error")
+        try:
+            return coords.to_flat(coords.from_gtp(text, self.board.size), self.board.size)
+        except coords.CoordError:
+            raise GtpError("illegal move") from None
+
+    def _gtp(self, point: int | None) -> str:
+        return coords.to_gtp(coords.from_flat(point, self.board.size) if point is not None else None,
+                             self.board.size)
+
+    def _new_board(self, size: int, komi: float) -> None:
+        self.board = Board(size, komi=komi)
+        self._estimate_cache = None
+
+    def _estimate(self):
+        from gocnn.scoring import estimate
+
+        key = (self.board.hash, len(self.board.history), self.board.to_move, self.board.komi)
+        if self._estimate_cache is None or self._estimate_cache[0] != key:
+            self._estimate_cache = (key, estimate(self.board, self.scoring_playouts))
+        return self._estimate_cache[1]
+
+    def _turn(self, color: int) -> None:
+        """Make ``color`` the side to move (GTP lets the controller ask either colour)."""
+        if self.board.to_move != color:
+            self.board.to_move = color
+            self.board.ko = -1  # the ko ban binds only the player who was to move
+
+    # -------------------------------------------------------------- setup commands
+    def known_command(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise GtpError("syntax error")
+        return "true" if args[0] in self.commands else "false"
+
+    def boardsize(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise GtpError("syntax error")
+        if not re.fullmatch(r"[+-]?[0-9]+", args[0]):
+            raise GtpError("syntax error")
+        size = int(args[0])
+        if not coords.MIN_SIZE <= size <= coords.MAX_SIZE:
+            raise GtpError("unacceptable size")
+        self._new_board(size, self.board.komi)
+        return ""
+
+    def clear_board(self, args: list[str]) -> str:
+        self._new_board(self.board.size, self.board.komi)
+        return ""
+
+    def komi(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise GtpError("syntax error")
+        self.board.komi = _float(args[0])
+        return ""
+
+    def fixed_handicap(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise GtpError("syntax error")
+        n = _int(args[0])
+        if any(c != EMPTY for c in self.board.colors):
+            raise GtpError("board not empty")
+        try:
+            points = handicap_points(self.board.size, n)
+        except ValueError:
+            raise GtpError("invalid number of stones") from None
+        self._handicap(points)
+        return " ".join(self._gtp(p) for p in points)
+
+    def place_free_handicap(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise GtpError("syntax error")
+        n = _int(args[0])
+        size = self.board.size
+        if any(c != EMPTY for c in self.board.colors):
+            raise GtpError("board not empty")
+        if n < 2 or n >= size * size:
+            raise GtpError("invalid number of stones")
+        points = free_handicap_points(size, n)
+        self._handicap(points)
+        return " ".join(self._gtp(p) for p in points)
+
+    def set_free_handicap(self, args: list[str]) -> str:
+        if any(c != EMPTY for c in self.board.colors):
+            raise GtpError("board not empty")
+        points = []
+        for word in args:
+            try:
+                p = self._vertex(word)
+            except GtpError:
+                raise GtpError("bad vertex list") from None
+            if p is None or p in points:
+                raise GtpError("bad vertex list")
+            points.append(p)
+        if len(points) < 2 or len(points) >= self.board.size ** 2:
+            raise GtpError("bad vertex list")
+        self._handicap(points)
+        return ""
+
+    def _handicap(self, points: list[int]) -> None:
+        self.board.setup(BLACK, points)
+        self.board.set_to_move(WHITE)
+
+    def time_settings(self, args: list[str]) -> str:
+        if len(args) != 3:
+            raise GtpError("syntax error")
+        main, byo, stones = (_int(a, 0) for a in args)
+        self.clock = Clock(main, byo, stones, "canadian" if byo else "absolute")
+        return ""
+
+    def time_left(self, args: list[str]) -> str:
+        if len(args) != 3:
+            raise GtpError("syntax error")
+        color = _color(args[0])
+        self.clock.left[color] = (_int(args[1]), _int(args[2], 0))
+        return ""
+
+    def kgs_time_settings(self, args: list[str]) -> str:
+        if not args:
+            raise GtpError("syntax error")
+        kind, rest = args[0].lower(), args[1:]
+        need = {"none": 0, "absolute": 1, "byoyomi": 3, "canadian": 3}
+        if kind not in need or len(rest) != need[kind]:
+            raise GtpError("syntax error")
+        values = [_int(a, 0) for a in rest] + [0, 0, 0]
+        self.clock = Clock(values[0], values[1], values[2], kind)
+        return ""
+
+    # -------------------------------------------------------------- moves
+    def play(self, args: list[str]) -> str:
+        if len(args) != 2:
+            raise GtpError("syntax error")
+        color = _color(args[0])
+        point = self._vertex(args[1])
+        try:
+            self.board.play(color, point)
+        except IllegalMove:
+            raise GtpError("illegal move") from None
+        return ""
+
+    def is_legal(self, args: list[str]) -> str:
+        if len(args) != 2:
+            raise GtpError("syntax error")
+        color = _color(args[0])
+        try:
+            point = self._vertex(args[1])
+        except GtpError as exc:
+            if str(exc) == "illegal move":
+                return "0"
+            raise
+        return "1" if self.board.check(color, point) is None else "0"
+
+    def _choose(self, color: int, cleanup: bool = False) -> int | None | str:
+        self._turn(color)
+        decide = getattr(self.player, "decide", None)
+        if decide is not None:
+            return decide(self.board, cleanup=cleanup).move
+        return self.player.genmove(self.board)
+
+    def _generate(self, args: list[str], cleanup: bool = False, play: bool = True) -> str:
+        if len(args) != 1:
+            raise GtpError("syntax error")
+        color = _color(args[0])
+        try:
+            move = self._choose(color, cleanup)
+        except Exception as exc:  # e.g. a model file that cannot be loaded
+            from gocnn.errors import GocnnError
+
+            if isinstance(exc, GocnnError):
+                raise GtpError(str(exc).replace("\n", " ")) from None
+            raise
+        if move == RESIGN:
+            return "resign"
+        if move is not None and self.board.check(color, move) is not None:  # a player bug: pass instead
+            print(f"gocnn gtp: the player chose an illegal move {move}; passing", file=sys.stderr)
+            move = None
+        if play:
+            self.board.play(color, move)
+        return self._gtp(move)
+
+    def genmove(self, args: list[str]) -> str:
+        return self._generate(args)
+
+    def reg_genmove(self, args: list[str]) -> str:
+        history = list(self.board.history)
+        to_move, ko = self.board.to_move, self.board.ko
+        text = self._generate(args, play=False)
+        if self.board.history != history:  # pragma: no cover - defensive
+            self.board.replay(history)
+        self.board.to_move, self.board.ko = to_move, ko
+        return text
+
+    def kgs_genmove_cleanup(self, args: list[str]) -> str:
+        return self._generate(args, cleanup=True)
+
+    def undo(self, args: list[str]) -> str:
+        if args:
+            raise GtpError("syntax error")
+        if not self.board.history or self.board.history[-1][0] != "move":
+            raise GtpError("cannot undo")
+        self.board.undo()
+        return ""
+
+    # -------------------------------------------------------------- reading the board
+    def showboard(self, args: list[str]) -> str:
+        b = self.board
+        lines = to_ascii(b).split("\n")
+        lines.append(f"captures: black {b.captures[BLACK]}, white {b.captures[WHITE]}; "
+                     f"komi {b.komi:g}; {'black' if b.to_move == BLACK else 'white'} to move")
+        return "\n" + "\n".join(lines)
+
+    def list_stones(self, args: list[str]) -> str:
+        if len(args) != 1:
+            raise GtpError("syntax error")
+        color = _color(args[0])
+        return " ".join(self._gtp(p) for p in self.board.stones(color))
+
+    def final_score(self, args: list[str]) -> str:
+        return self._estimate().score.result
+
+    def final_status_list(self, args: list[str]) -> str:
+        if len(args) != 1 or args[0].lower() not in ("alive", "dead", "seki"):
+            raise GtpError("syntax error")
+        status = args[0].lower()
+        if status == "seki":
+            return ""
+        dead = self._estimate().dead
+        lines, done = [], set()
+        for p, c in enumerate(self.board.colors):
+            if c == EMPTY or p in done:
+                continue
+            chain = self.board.chain_stones(p)
+            done.update(chain)
+            if (p in dead) == (status == "dead"):
+                lines.append(" ".join(self._gtp(q) for q in sorted(chain)))
+        return "\n".join(lines)
+
+    # -------------------------------------------------------------- SGF
+    def loadsgf(self, args: list[str]) -> str:
+        if not 1 <= len(args) <= 2:
+            raise GtpError("syntax error")
+        upto = _int(args[1], 1) if len(args) == 2 else None
+        from gocnn.sgf import SgfError, parse_games
+
+        try:
+            data = Path(args[0]).read_bytes()[: 32 * 1024 * 1024]
+            rec = next(r for r in parse_games(data, args[0]) if not isinstance(r, SgfError))
+        except (OSError, StopIteration, ValueError):
+            raise GtpError("cannot load file") from None
+        board = rec.board()
+        board.komi = rec.komi
+        moves = rec.moves if upto is None else rec.moves[: upto - 1]
+        for color, point in moves:
+            board.play(color, point)
+        if upto is not None and upto - 1 < len(rec.moves):
+            color = rec.moves[upto - 1][0]
+            if board.to_move != color:
+                board.set_to_move(color)
+        self.board = board
+        self._estimate_cache = None
+        return ""
+
+    def sgf_text(self) -> str:
+        from gocnn.sgf import game_to_sgf
+
+        b = self.board
+        setup, moves, first = [], [], None
+        for kind, color, arg in b.history:
+            if kind == "setup" and not moves:
+                setup.append((color, arg))
+            elif kind == "move":
+                moves.append((color, arg))
+            elif kind == "turn" and not moves:
+                first = color
+        data = game_to_sgf(b.size, moves, komi=b.komi, setup=setup, first_player=first,
+                           handicap=sum(len(a) for c, a in setup if c == BLACK) if first == WHITE else 0)
+        return data.decode("utf-8", "replace").strip()
+
+    def printsgf(self, args: list[str]) -> str:
+        if len(args) > 1:
+            raise GtpError("syntax error")
+        text = self.sgf_text()
+        if args:
+            try:
+                Path(args[0]).write_text(text + "\n", encoding="utf-8")
+            except OSError:
+                raise GtpError("cannot save file") from None
+            return ""
+        return text
+
+    # -------------------------------------------------------------- analysis
+    def _analysis_color(self, args: list[str]) -> tuple[int, float]:
+        """lz-analyze's arguments: ``[colour] [interval] [key value ...]`` (interval in
+        centiseconds); unknown keys are ignored, as Leela Zero does."""
+        color, interval = self.board.to_move, 0.0
+        rest = list(args)
+        if rest:
+            try:
+                color = parse_color(rest[0])
+                rest.pop(0)
+            except ValueError:
+                pass
+        if rest and re.fullmatch(r"[0-9]{1,9}", rest[0]):
+            interval = int(rest.pop(0)) / 100
+        while len(rest) >= 2:
+            key, value = rest.pop(0).lower(), rest.pop(0)
+            if key == "interval":
+                interval = _int(value, 0) / 100
+        return color, interval
+
+    def _policy_for(self, color: int) -> list[tuple[int, float]]:
+        saved = (self.board.to_move, self.board.ko)
+        self._turn(color)
+        try:
+            top = getattr(self.player, "top_moves", None)
+            if top is not None:
+                moves = top(self.board, ANALYSIS_MOVES)
+            else:
+                probs = self.player.policy(self.board)
+                order = sorted(range(len(probs)), key=lambda p: -probs[p])[:ANALYSIS_MOVES]
+                moves = [(p, float(probs[p])) for p in order if probs[p] > 0]
+        finally:
+            self.board.to_move, self.board.ko = saved
+        keep = [(p, q) for p, q in moves if q >= ANALYSIS_MIN_PRIOR]
+        return keep or moves[:1]
+
+    def _info_line(self, moves: list[tuple[int, float]]) -> str:
+        parts = []
+        for i, (p, prior) in enumerate(moves):
+            v = self._gtp(p)
+            parts.append(f"info move {v} visits {max(1, round(prior * 1000))} winrate 5000 "
+                         f"prior {round(prior * 10000)} order {i} pv {v}")
+        return " ".join(parts)
+
+    def lz_analyze(self, args: list[str]) -> str:
+        color, interval = self._analysis_color(args)
+        line = self._info_line(self._policy_for(color))
+        self._stream, self._interval = (lambda: line), interval
+        return "\n" + line if line else ""
+
+    def lz_genmove_analyze(self, args: list[str]) -> str:
+        color, _ = self._analysis_color(args)
+        line = self._info_line(self._policy_for(color))
+        move = self._generate([("b" if color == BLACK else "w")])
+        return "\n" + (line + "\n" if line else "") + f"play {move}"
+
+    def policy_board(self, args: list[str]) -> str:
+        """``gocnn-policy [colour]``: the net's policy (legal moves, sums to 1) as rows of
+        numbers, top row first, like the board; also GoGui's ``dboard`` analysis."""
+        if len(args) > 1:
+            raise GtpError("syntax error")
+        color = _color(args[0]) if args else self.board.to_move
+        size = self.board.size
+        probs = [0.0] * (size * size)
+        for p, q in self._full_policy(color):
+            probs[p] = q
+        rows = []
+        for row in range(size - 1, -1, -1):
+            rows.append(" ".join(f"{probs[row * size + col]:.4f}" for col in range(size)))
+        return "\n" + "\n".join(rows)
+
+    def _full_policy(self, color: int) -> list[tuple[int, float]]:
+        saved = (self.board.to_move, self.board.ko)
+        self._turn(color)
+        try:
+            probs = self.player.policy(self.board)
+        finally:
+            self.board.to_move, self.board.ko = saved
+        return [(p, float(q)) for p, q in enumerate(probs)]
+
+    def policy_gfx(self, args: list[str]) -> str:
+        """GoGui ``gfx``: circles sized by the policy (in the mover's colour), percentages as
+        labels, and the best move in the status line."""
+        if len(args) > 1:
+            raise GtpError("syntax error")
+        color = _color(args[0]) if args else self.board.to_move
+        moves = self._policy_for(color)
+        if not moves:
+            return "TEXT no legal move"
+        top = moves[0][1] or 1.0
+        sign = 1.0 if color == BLACK else -1.0
+        influence = " ".join(f"{self._gtp(p)} {sign * q / top:.3f}" for p, q in moves)
+        labels = " ".join(f"{self._gtp(p)} {round(q * 100)}" for p, q in moves if q >= 0.005)
+        lines = [f"INFLUENCE {influence}"]
+        if labels:
+            lines.append(f"LABEL {labels}")
+        lines.append(f"TEXT policy: {self._gtp(moves[0][0])} {moves[0][1]:.1%}")
+        return "\n".join(lines)
+
+    def analyze_commands(self, args: list[str]) -> str:
+        return "\n".join([
+            "gfx/Policy heat-map/gocnn-policy_gfx",
+            "dboard/Policy board/gocnn-policy",
+            "string/Policy numbers/gocnn-policy",
+            "none/Score estimate/final_score",
+            "plist/Dead stones/final_status_list dead",
+        ])
+
+
+def free_handicap_points(size: int, n: int) -> list[int]:
+    """``n`` handicap points: the fixed ones where the spec has them, then the point farthest
+    from every stone so far (preferring the 3rd and 4th lines), one at a time."""
+    fixed: list[int] = []
+    for k in range(min(n, 9), 1, -1):
+        try:
+            fixed = handicap_points(size, k)
+            break
+        except ValueError:
+            continue
+    points = list(fixed[:n])
+    line = 2 if size < 13 else 3
+    while len(points) < n:
+        best, best_key = None, None
+        for p in range(size * size):
+            if p in points:
+                continue
+            r, c = divmod(p, size)
+            dist = min((abs(r - q // size) + abs(c - q % size) for q in points), default=size * 2)
+            edge = min(r, c, size - 1 - r, size - 1 - c)
+            key = (dist, -abs(edge - line), -p)
+            if best_key is None or key > best_key:
+                best, best_key = p, key
+        points.append(best)
+    return points
+
+
+# ---------------------------------------------------------------------- the loop
+def _reader(stream, lines: "queue.Queue[str | None]") -> None:
+    try:
+        for raw in iter(stream.readline, b""):
+            lines.put(raw.decode("utf-8", "replace"))
+    except (OSError, ValueError):
+        pass
+    lines.put(None)
+
+
+def serve(engine: GtpEngine, stdin=None, stdout=None) -> int:
+    """Read commands from ``stdin`` (bytes) until ``quit`` or end of input; write replies to
+    ``stdout`` (bytes), flushed after each.  ``lz-analyze`` streams until the next command."""
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    stdout = stdout if stdout is not None else sys.stdout.buffer
+    lines: "queue.Queue[str | None]" = queue.Queue()
+    threading.Thread(target=_reader, args=(stdin, lines), daemon=True, name="gtp-stdin").start()
+
+    def write(text: str) -> None:
+        stdout.write(text.encode("utf-8", "replace"))
+        stdout.flush()
+
+    pending: str | None = None
+    while True:
+        line = pending if pending is not None else lines.get()
+        pending = None
+        if line is None:
+            return 0
+        resp = engine.execute(line)
+        if resp is None:
+            continue
+        if resp.stream is None:
+            write(resp.format())
+        else:
+            write(resp.format(closed=False))
+            while True:  # stream until the controller sends anything
+                try:
+                    nxt = lines.get(timeout=resp.interval) if resp.interval > 0 else lines.get()
+                except queue.Empty:
+                    write(resp.stream() + "\n")
+                    continue
+                write("\n")
+                pending = nxt
+                if nxt is None:
+                    return 0
+                break
+        if resp.quit:
+            return 0
+
+
+def cmd_gtp(args) -> int:
+    """``gocnn gtp``: a GTP engine on stdin/stdout; logs go to stderr or ``--log FILE``."""
+    log_file = open(args.log, "a", encoding="utf-8", buffering=1) if args.log else None
+
+    def log(text: str) -> None:
+        log_file.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+
+    if args.random:
+        from gocnn.engine import RandomPlayer
+
+        player = RandomPlayer(seed=getattr(args, "seed", None))
+    else:
+        from gocnn.engine import PolicyPlayer
+
+        player = PolicyPlayer(args.model, symmetries=args.symmetries, temperature=args.temperature,
+                              threads=args.threads, resign_threshold=args.resign)
+
+    def warm() -> None:  # load the net and compile the playouts while the GUI says hello
+        try:
+            if hasattr(player, "load"):
+                player.load()
+            from gocnn.scoring import warm_up
+
+            warm_up()
+        except Exception as exc:  # reported again, as a GTP error, by the first genmove
+            print(f"gocnn gtp: {exc}", file=sys.stderr)
+
+    threading.Thread(target=warm, daemon=True, name="gtp-warm-up").start()
+    engine = GtpEngine(player, log=log if log_file else None)
+    try:
+        return serve(engine)
+    except BrokenPipeError:
+        return 0
+    finally:
+        if log_file:
+            log_file.close()

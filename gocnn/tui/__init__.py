@@ -1,0 +1,39 @@
+"""The Textual terminal UI (``gocnn play``).
+
+Only this package imports textual.  :func:`cmd_play` keeps start-up light: the app module is
+imported here, the net (torch) later, in a worker thread once the first screen is up."""
+
+from __future__ import annotations
+
+
+def cmd_play(args) -> int:
+    """``gocnn play``: play the net, or review ``--sgf FILE``."""
+    from gocnn import coords
+    from gocnn.board import handicap_points
+    from gocnn.errors import GocnnError
+
+    size = args.size
+    try:
+        coords.check_size(size)
+    except coords.CoordError as exc:
+        raise GocnnError(str(exc)) from None
+    if args.handicap:
+        if args.handicap == 1 or args.handicap < 0:
+            raise GocnnError("--handicap takes 0 or 2..9 stones")
+        try:
+            handicap_points(size, args.handicap)
+        except ValueError as exc:
+            raise GocnnError(str(exc)) from None
+    if args.time is not None and args.time <= 0:
+        raise GocnnError("--time takes minutes of main time per side, more than 0")
+
+    from gocnn.tui.analysis import load_player
+    from gocnn.tui.app import GoApp
+    from gocnn.tui.sgfio import load_sgf
+
+    record = load_sgf(args.sgf) if args.sgf else None  # a bad file fails here, before the UI
+    app = GoApp(player_factory=lambda: load_player(args.model), size=size, color=args.color,
+                handicap=args.handicap, komi=args.komi, main_time=args.time, sgf_path=args.sgf,
+                record=record)
+    app.run()
+    return 0

@@ -1,0 +1,788 @@
+"""The gocnn terminal UI: play the net, see what it thinks, review games.
+
+State lives here, in :class:`GoApp`: the board, the game line (the history of the whole game,
+which review mode steps through), whose colour is whose, the clocks and the result.  Widgets
+only draw what the app hands them (:class:`~gocnn.tui.board_view.BoardState`, text) and post
+messages (a clicked point).  The player - the net, or any object with the
+:class:`gocnn.engine.Player` protocol - is only called from worker threads, so the UI never
+waits for it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Static
+
+from gocnn import coords
+from gocnn.board import BLACK, COLOR_NAMES, EMPTY, WHITE, Board, IllegalMove, opponent
+from gocnn.engine import RESIGN
+from gocnn.tui import analysis
+from gocnn.tui.board_view import BoardState, BoardView
+from gocnn.tui.screens import ConfirmScreen, GameSettings, HelpScreen, NewGameScreen, PathScreen
+from gocnn.tui.sgfio import GameRecord, load_sgf, save_sgf
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+STONE = {BLACK: "●", WHITE: "○"}
+LETTER = {BLACK: "B", WHITE: "W"}
+
+
+def default_komi(handicap: int) -> float:
+    return 0.5 if handicap else 7.5
+
+
+class GoApp(App):
+    """Play Go against a :class:`~gocnn.engine.Player` and review games.
+
+    ``player`` is used as it is (tests pass a deterministic one); otherwise ``player_factory``
+    (``() -> (player, notice or None)``) is called in a worker thread after the first screen
+    is up, so importing torch and loading the net never delay start-up."""
+
+    CSS_PATH = "gocnn.tcss"
+    TITLE = "gocnn"
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS = [
+        Binding("left,h", "left", "Back", show=False),
+        Binding("right,l", "right", "Forward", show=False),
+        Binding("up,k", "up", "Up", show=False),
+        Binding("down,j", "down", "Down", show=False),
+        Binding("home", "first", "Start", show=False),
+        Binding("end", "last", "End", show=False),
+        Binding("enter,space", "place", "Play", show=False),
+        Binding("p", "pass_move", "Pass"),
+        Binding("u", "undo", "Undo"),
+        Binding("t", "hint", "Hint"),
+        Binding("m", "heatmap", "Heat"),
+        Binding("c", "continue_here", "Continue here"),
+        Binding("r", "review", "Review"),
+        Binding("n", "new_game", "New"),
+        Binding("s", "save", "Save"),
+        Binding("o", "open", "Open"),
+        Binding("R", "resign", "Resign", show=False),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("q", "quit_game", "Quit"),
+    ]
+
+    def __init__(self, player=None, *, player_factory=None, size: int = 19, color: str = "black",
+                 handicap: int = 0, komi: float | None = None, main_time: float | None = None,
+                 sgf_path: str | None = None, record: GameRecord | None = None,
+                 exit_when_ready: str | None = None, seed: int | None = None):
+        super().__init__()
+        self._rng = random.Random(seed)
+        self.settings = GameSettings(size, color, handicap, komi)
+        self.main_time = main_time  # minutes per side, or None
+        self._record = record if record is not None else (load_sgf(sgf_path) if sgf_path else None)
+        self.sgf_path = sgf_path
+        self._exit_when_ready = exit_when_ready  # None | "screen" | "net" (for the start-up bench)
+        # the player and what guards it
+        self.player = player
+        self._player_factory = player_factory
+        self._player_ready = threading.Event()
+        self._player_lock = threading.Lock()
+        if player is not None:
+            self._player_ready.set()
+        # the game
+        self.board = Board(size, komi=komi if komi is not None else default_komi(handicap))
+        self.line: list[tuple] = []  # the whole game's history; review steps through it
+        self.human = BLACK
+        self.names = {BLACK: "You", WHITE: "gocnn"}
+        self.result: str | None = None
+        self.result_note = ""
+        self.dead: set[int] = set()
+        self.owner: list[int] | None = None
+        self.scored_by_passes = False
+        self.review: int | None = None  # moves shown in review mode, None while playing
+        self._review_from_play = False
+        self.cursor = 0
+        self.show_heat = False
+        self.hint: int | None = None
+        self.dirty = False
+        self.clock: dict[int, float] | None = None
+        self._clock_at = time.monotonic()
+        # the net's thinking
+        self.thinking = False
+        self._generation = 0
+        self._policies: dict[tuple, np.ndarray] = {}
+        self._spin = 0
+        self._status = Text("")
+        self.ready_at: float | None = None  # perf_counter when the first screen was up
+        self.net_ready_at: float | None = None
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield BoardView(id="board")
+            with Vertical(id="side"):
+                yield Static(id="info")
+                yield Static(id="candidates")
+                yield Static(id="notes")
+        yield Static(id="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self._record is not None:
+            self._open_record(self._record)
+        else:
+            self.start_game(self.settings)
+        self._spinner = self.set_interval(0.1, self._tick_spinner, pause=True)
+        self.set_interval(0.25, self._tick_clock)
+        if self.player is None:
+            self._load_player()
+        self.call_after_refresh(self._first_screen)
+
+    def _first_screen(self) -> None:
+        self.ready_at = time.perf_counter()
+        if self._exit_when_ready == "screen" or (self._exit_when_ready == "net" and self._player_ready.is_set()):
+            self.exit()
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def _load_player(self) -> None:
+        factory = self._player_factory or (lambda: analysis.load_player(None))
+        try:
+            player, notice = factory()
+        except Exception as exc:  # pragma: no cover - load_player catches its own
+            from gocnn.engine import RandomPlayer
+            player, notice = RandomPlayer(), f"no net ({exc}): playing random moves"
+        self.player = player
+        self._player_ready.set()
+        self.call_from_thread(self._player_loaded, notice)
+
+    def _player_loaded(self, notice: str | None) -> None:
+        self.net_ready_at = time.perf_counter()
+        self.names[opponent(self.human)] = self._engine_name()
+        if notice:
+            self.set_status(notice, error=True)
+        self._refresh()
+        if self._exit_when_ready == "net" and self.ready_at is not None:
+            self.exit()
+
+    def _engine_name(self) -> str:
+        name = getattr(self.player, "name", None) if self.player is not None else None
+        return f"gocnn ({name})" if name else "gocnn"
+
+    # ------------------------------------------------------------------ game state changes
+    @property
+    def engine_color(self) -> int:
+        return opponent(self.human)
+
+    @property
+    def playing(self) -> bool:
+        """A game in progress, shown at its current move (not reviewing, not over)."""
+        return self.review is None and self.result is None
+
+    def start_game(self, settings: GameSettings) -> None:
+        self._cancel_thinking()
+        self.settings = settings
+        komi = settings.komi if settings.komi is not None else default_komi(settings.handicap)
+        self.board = Board(settings.size, komi=komi)
+        if settings.handicap:
+            self.board.place_handicap(settings.handicap)
+        color = settings.color if settings.color != "random" else self._rng.choice(["black", "white"])
+        self.human = BLACK if color == "black" else WHITE
+        self.names = {self.human: "You", self.engine_color: self._engine_name()}
+        self.line = list(self.board.history)
+        self._clear_result()
+        self.review = None
+        self.hint = None
+        self.dirty = False
+        self.sgf_path = None
+        self.cursor = self._center()
+        self._reset_clock()
+        handicap = f", {settings.handicap} handicap stones" if settings.handicap else ""
+        self.set_status(f"New game {settings.size}x{settings.size}{handicap}, komi {komi:g}: "
+                        f"you play {COLOR_NAMES[self.human]}.")
+        self._after_change()
+
+    def _center(self) -> int:
+        return (self.board.size // 2) * self.board.size + self.board.size // 2
+
+    def _clear_result(self) -> None:
+        self.result, self.result_note = None, ""
+        self.dead, self.owner, self.scored_by_passes = set(), None, False
+
+    def _reset_clock(self) -> None:
+        self.clock = None if not self.main_time else {BLACK: self.main_time * 60.0, WHITE: self.main_time * 60.0}
+        self._clock_at = time.monotonic()
+
+    def _open_record(self, rec: GameRecord) -> None:
+        self._cancel_thinking()
+        self.board = Board(rec.size, komi=rec.komi)
+        self.line = list(rec.history)
+        self.names = {BLACK: rec.black or "Black", WHITE: rec.white or "White"}
+        self.settings = GameSettings(rec.size, self.settings.color, rec.handicap, rec.komi)
+        self._clear_result()
+        self.result = rec.result or None
+        self.result_note = "from the record" if rec.result else ""
+        self.dirty = False
+        self.hint = None
+        self.clock = None
+        self.cursor = self._center()
+        self._review_from_play = False
+        self._set_review(0)
+        moves = len([e for e in self.line if e[0] == "move"])
+        message = f"Opened a {rec.size}x{rec.size} game of {moves} moves: review with left/right, c to play on."
+        if rec.problems:
+            self.set_status(message + " " + rec.problems[0], error=True)
+        else:
+            self.set_status(message)
+
+    def _play(self, color: int, point: int | None) -> None:
+        """Play a checked move on the game line and carry on (end of game, the net's turn)."""
+        self.board.play(color, point)
+        self.line = list(self.board.history)
+        self.dirty = True
+        self.hint = None
+        if point is not None and color == self.human:
+            self.cursor = point
+        if self.board.passes >= 2:
+            self._end_by_passes()
+        self._after_change()
+
+    def _end_by_passes(self) -> None:
+        dead, score, owner = analysis.final_score(self.board)
+        self.dead, self.owner = dead, owner
+        self.result = score.result
+        self.scored_by_passes = True
+        self.result_note = "area score, dead stones estimated"
+        self._cancel_thinking()
+        self.set_status(f"Game over after two passes: {self.result} ({self.result_note}; "
+                        "click a chain to mark it dead or alive).")
+
+    def _rescore(self) -> None:
+        score = self.board.score(self.dead)
+        self.owner = self.board.area(self.dead)[2]
+        self.result = score.result
+
+    def _end(self, result: str, note: str) -> None:
+        self.result, self.result_note = result, note
+        self.dirty = True
+        self._cancel_thinking()
+        self.set_status(f"Game over: {result} ({note}).")
+        self._after_change()
+
+    def _after_change(self) -> None:
+        self._refresh()
+        self._request_analysis()
+        self._maybe_engine_turn()
+
+    # ------------------------------------------------------------------ the net's moves
+    def _maybe_engine_turn(self) -> None:
+        if not self.playing or self.thinking or self.board.to_move != self.engine_color:
+            return
+        self.thinking = True
+        self._generation += 1
+        self._spinner.resume()
+        self._think(self._generation, self.board.copy())
+        self._refresh_status()
+
+    def _cancel_thinking(self) -> None:
+        if self.thinking:
+            self._generation += 1  # the reply of the running worker will be dropped
+            self.thinking = False
+            self._spinner.pause()
+            self._refresh_status()
+
+    def _call_player(self, method: str, board: Board):
+        self._player_ready.wait()
+        with self._player_lock:
+            return getattr(self.player, method)(board)
+
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def _think(self, generation: int, board: Board) -> None:
+        try:
+            move = self._call_player("genmove", board)
+            error = None
+        except Exception as exc:
+            move, error = None, f"the net failed ({exc}); it passes"
+        self._from_thread(self._engine_replied, generation, move, error)
+
+    def _from_thread(self, callback, *args) -> None:
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:  # the app has gone
+            pass
+
+    def _engine_replied(self, generation: int, move, error: str | None) -> None:
+        if generation != self._generation:
+            return
+        self.thinking = False
+        self._spinner.pause()
+        color = self.engine_color
+        if move == RESIGN:
+            self._end(f"{LETTER[self.human]}+R", f"{COLOR_NAMES[color]} ({self.names[color]}) resigned")
+            return
+        try:
+            self._play(color, move)
+        except IllegalMove as exc:
+            self._play(color, None)
+            error = f"the net chose an illegal move ({exc.reason}); it passes"
+        if error:
+            self.set_status(error, error=True)
+        elif self.result is None:
+            self.set_status(f"{self.names[color]} played {self._gtp(move)}.")
+
+    # ------------------------------------------------------------------ the net's view
+    def _key(self, board: Board) -> tuple:
+        return (board.size, tuple(board.history))
+
+    def _boards_to_analyse(self) -> list[Board]:
+        boards = [self.board]
+        if self.review:
+            boards.append(self._position_after(self.review - 1))
+        return boards
+
+    def _request_analysis(self) -> None:
+        todo = [b.copy() for b in self._boards_to_analyse() if self._key(b) not in self._policies]
+        if todo:
+            self._analyse(todo)
+
+    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    def _analyse(self, boards: list[Board]) -> None:
+        results = []
+        for board in boards:
+            try:
+                probs = self._call_player("policy", board)
+                probs = np.asarray(probs, dtype=np.float64).reshape(-1)[: board.size * board.size]
+            except Exception:
+                probs = np.zeros(board.size * board.size)
+            results.append((self._key(board), probs))
+        self._from_thread(self._analysed, results)
+
+    def _analysed(self, results) -> None:
+        if len(self._policies) > 2000:
+            self._policies.clear()
+        for key, probs in results:
+            self._policies[key] = probs
+        self._refresh()
+
+    def policy_of(self, board: Board) -> np.ndarray | None:
+        return self._policies.get(self._key(board))
+
+    # ------------------------------------------------------------------ review
+    def _move_entries(self) -> list[int]:
+        return [i for i, e in enumerate(self.line) if e[0] == "move"]
+
+    @property
+    def total_moves(self) -> int:
+        return len(self._move_entries())
+
+    def _position_after(self, moves: int) -> Board:
+        idx = self._move_entries()
+        if moves <= 0:
+            prefix = self.line[: idx[0]] if idx else self.line
+        else:
+            prefix = self.line[: idx[moves - 1] + 1]
+        board = Board(self.board.size, komi=self.board.komi)
+        board.replay(prefix)
+        return board
+
+    def _set_review(self, moves: int) -> None:
+        moves = max(0, min(self.total_moves, moves))
+        self.review = moves
+        self.board = self._position_after(moves)
+        self.hint = None
+        self._after_change()
+
+    # ------------------------------------------------------------------ drawing
+    def set_status(self, message: str, error: bool = False) -> None:
+        self._status = Text(message, style="bold red" if error else "")
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        try:
+            widget = self.query_one("#status", Static)
+        except Exception:
+            return
+        line = Text()
+        if self.thinking:
+            line.append(f"{SPINNER[self._spin % len(SPINNER)]} ", style="bold")
+            line.append("the net is thinking... " if self._player_ready.is_set() else "loading the net... ",
+                        style="italic")
+        line.append_text(self._status)
+        widget.update(line)
+
+    def _tick_spinner(self) -> None:
+        self._spin += 1
+        self._refresh_status()
+
+    def _tick_clock(self) -> None:
+        now = time.monotonic()
+        elapsed, self._clock_at = now - self._clock_at, now
+        if self.clock is None or not self.playing:
+            return
+        color = self.board.to_move
+        self.clock[color] = max(0.0, self.clock[color] - elapsed)
+        if self.clock[color] == 0.0:
+            self._end(f"{LETTER[opponent(color)]}+T", f"{COLOR_NAMES[color]} ran out of time")
+        else:
+            self._refresh_info()
+
+    def _refresh(self) -> None:
+        if not self.is_mounted:
+            return
+        board = self.board
+        probs = self.policy_of(board)
+        top = tuple(analysis.top_from_policy(probs, 5)) if probs is not None else ()
+        last = board.last_move
+        state = BoardState(
+            size=board.size,
+            colors=tuple(board.colors),
+            last=last[1] if last else None,
+            cursor=self.cursor if self.review is None and self.result is None else None,
+            heat=tuple(float(x) for x in probs) if (self.show_heat and probs is not None) else None,
+            top=top if self.show_heat else (),
+            hint=self.hint,
+            dead=frozenset(self.dead),
+            owner=tuple(self.owner) if self.owner is not None else None,
+        )
+        self.query_one(BoardView).state = state
+        self._refresh_info()
+        self.query_one("#candidates", Static).update(self._candidates_text(top, probs))
+        self.query_one("#notes", Static).update(self._notes_text())
+        self._refresh_status()
+        self.refresh_bindings()
+
+    def _refresh_info(self) -> None:
+        try:
+            widget = self.query_one("#info", Static)
+        except Exception:
+            return
+        widget.update(self._info_text())
+
+    def _gtp(self, point: int | None) -> str:
+        return coords.to_gtp(coords.from_flat(point, self.board.size) if point is not None else None,
+                             self.board.size)
+
+    def _info_text(self) -> Text:
+        b = self.board
+        t = Text()
+        t.append(f"{b.size}x{b.size}", style="bold")
+        t.append(f"  komi {b.komi:g}")
+        if self.settings.handicap:
+            t.append(f"  handicap {self.settings.handicap}")
+        t.append("\n")
+        for color in (BLACK, WHITE):
+            mark = "▶ " if (b.to_move == color and self.result is None) else "  "
+            t.append(mark, style="bold")
+            t.append(f"{STONE[color]} {COLOR_NAMES[color].capitalize():5} ", style="bold")
+            t.append(f"{self.names[color][:14]:14}")
+            t.append(f" caps {b.captures[color]}")
+            if self.clock is not None:
+                left = int(self.clock[color] + 0.999)
+                t.append(f"  {left // 60:02d}:{left % 60:02d}", style="bold" if b.to_move == color else "")
+            t.append("\n")
+        n = b.move_number()
+        if self.review is not None:
+            t.append(f"Review: move {self.review} of {self.total_moves}", style="bold")
+        elif self.result is not None:
+            t.append(f"Move {n}: game over", style="bold")
+        else:
+            who = "you" if b.to_move == self.human else "the net"
+            t.append(f"Move {n + 1}: {COLOR_NAMES[b.to_move]} to play ({who})")
+        return t
+
+    def _candidates_text(self, top, probs) -> Text:
+        t = Text()
+        whose = COLOR_NAMES[self.board.to_move]
+        t.append(f"Net's top moves for {whose}\n", style="bold underline")
+        if probs is None:
+            t.append("  (thinking...)\n" if self._player_ready.is_set() else "  (loading the net...)\n",
+                     style="italic")
+            return t
+        if not top:
+            t.append("  none: only passing is left\n", style="italic")
+        for i, (p, q) in enumerate(top, 1):
+            bar = "█" * max(1, round(q * 12)) if q > 0 else ""
+            t.append(f" {i}. {self._gtp(p):4} {q * 100:5.1f}% ")
+            t.append(bar, style="green")
+            t.append("\n")
+        return t
+
+    def _notes_text(self) -> Text:
+        t = Text()
+        if self.review is not None and self.review > 0:
+            before = self._position_after(self.review - 1)
+            color, point = self._position_after(self.review).last_move
+            played = self._gtp(point)
+            t.append(f"Move {self.review}: {COLOR_NAMES[color]} {played}\n", style="bold")
+            probs = self.policy_of(before)
+            if probs is None:
+                t.append("  the net is looking...\n", style="italic")
+            elif point is None:
+                t.append("  a pass (the net rates stones only)\n")
+            else:
+                best = int(np.argmax(probs)) if probs.any() else None
+                t.append(f"  net gave it {probs[point] * 100:.1f}% (rank {analysis.rank_of(probs, point)})\n")
+                if best is not None:
+                    t.append(f"  net expected {self._gtp(best)} ({probs[best] * 100:.1f}%)\n")
+        if self.review is not None:
+            t.append("←/→ step  Home/End  c: play from here\n", style="dim")
+        if self.result is not None:
+            t.append(f"Result: {self.result}\n", style="bold")
+            if self.result_note:
+                t.append(f"  {self.result_note}\n", style="italic")
+            if self.scored_by_passes:
+                black, white, _ = self.board.area(self.dead)
+                t.append(f"  area B {black}, W {white} + komi {self.board.komi:g}\n")
+                if self.dead:
+                    t.append(f"  dead: {len([p for p in self.dead if self.board.colors[p] == BLACK])} black, "
+                             f"{len([p for p in self.dead if self.board.colors[p] == WHITE])} white\n")
+        return t
+
+    # ------------------------------------------------------------------ bindings
+    def check_action(self, action: str, parameters) -> bool | None:
+        reviewing = self.review is not None
+        if action in ("continue_here",):
+            return reviewing
+        if action in ("pass_move", "undo", "hint", "resign"):
+            return None if reviewing else True  # shown greyed in review mode
+        return True
+
+    def _cursor_step(self, dr: int, dc: int) -> None:
+        size = self.board.size
+        row, col = divmod(self.cursor, size)
+        row, col = max(0, min(size - 1, row + dr)), max(0, min(size - 1, col + dc))
+        self.cursor = row * size + col
+        self._refresh()
+
+    def action_left(self) -> None:
+        if self.review is not None:
+            self._set_review(self.review - 1)
+        else:
+            self._cursor_step(0, -1)
+
+    def action_right(self) -> None:
+        if self.review is not None:
+            self._set_review(self.review + 1)
+        else:
+            self._cursor_step(0, 1)
+
+    def action_up(self) -> None:
+        if self.review is None:
+            self._cursor_step(1, 0)
+
+    def action_down(self) -> None:
+        if self.review is None:
+            self._cursor_step(-1, 0)
+
+    def action_first(self) -> None:
+        if self.review is not None:
+            self._set_review(0)
+
+    def action_last(self) -> None:
+        if self.review is not None:
+            self._set_review(self.total_moves)
+
+    def action_place(self) -> None:
+        self.place(self.cursor)
+
+    def on_board_view_point_clicked(self, message: BoardView.PointClicked) -> None:
+        if self.scored_by_passes and self.review is None:
+            self._toggle_dead(message.point)
+            return
+        self.cursor = message.point
+        self.place(message.point)
+
+    def _toggle_dead(self, point: int) -> None:
+        chain = self.board.chain_stones(point)
+        if not chain:
+            return
+        if point in self.dead:
+            self.dead.difference_update(chain)
+        else:
+            self.dead.update(chain)
+        self._rescore()
+        self.result_note = "area score, dead stones estimated and adjusted"
+        self.set_status(f"Score with your dead stones: {self.result}.")
+        self._refresh()
+
+    def place(self, point: int) -> None:
+        """The human plays ``point`` (flat) if it is their turn and the rules allow it."""
+        if not self._human_may_move():
+            return
+        reason = self.board.check(self.human, point)
+        if reason is not None:
+            self.set_status(f"Illegal move {self._gtp(point)}: {reason}.", error=True)
+            self.bell()
+            return
+        self.set_status(f"You played {self._gtp(point)}.")
+        self._play(self.human, point)
+
+    def _human_may_move(self) -> bool:
+        if self.review is not None:
+            self.set_status("Reviewing: press c to play on from this move, r to go back to the game.", error=True)
+            return False
+        if self.result is not None:
+            self.set_status(f"The game is over ({self.result}): n starts a new one, u takes moves back.", error=True)
+            return False
+        if self.board.to_move != self.human:
+            self.set_status("Wait for the net's move.", error=True)
+            return False
+        return True
+
+    def action_pass_move(self) -> None:
+        if not self._human_may_move():
+            return
+        self.set_status("You passed.")
+        self._play(self.human, None)
+
+    def action_resign(self) -> None:
+        if not self.playing:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._end(f"{LETTER[self.engine_color]}+R", "you resigned")
+        self.push_screen(ConfirmScreen("Resign this game?", "Resign", "Play on"), answer)
+
+    def action_undo(self) -> None:
+        """Take back the human's last move and the net's reply to it."""
+        if self.review is not None:
+            return
+        if self.thinking:  # the net has not answered yet: take back the human's move alone
+            self._cancel_thinking()
+            self._undo_one()
+        else:
+            moves = [c for kind, c, _ in self.board.history if kind == "move"]
+            if not moves:
+                self.set_status("Nothing to undo.", error=True)
+                return
+            if moves[-1] == self.engine_color:
+                self._undo_one()
+                moves.pop()
+            if moves and moves[-1] == self.human:
+                self._undo_one()
+        self._clear_result()
+        self.line = list(self.board.history)
+        self.hint = None
+        self.set_status(f"Taken back; move {self.board.move_number() + 1} to play.")
+        self._after_change()
+
+    def _undo_one(self) -> None:
+        if self.board.history and self.board.history[-1][0] == "move":
+            self.board.undo()
+
+    def action_hint(self) -> None:
+        if not self.playing or self.board.to_move != self.human:
+            self.set_status("A hint is for your turn.", error=True)
+            return
+        probs = self.policy_of(self.board)
+        if probs is None:
+            self.set_status("The net is still looking at this position; try again in a moment.")
+            self._request_analysis()
+            return
+        top = analysis.top_from_policy(probs, 1)
+        if not top:
+            self.set_status("The net would pass here.")
+            return
+        self.hint, q = top[0]
+        self.set_status(f"Hint: the net would play {self._gtp(self.hint)} ({q * 100:.1f}%).")
+        self._refresh()
+
+    def action_heatmap(self) -> None:
+        self.show_heat = not self.show_heat
+        self.set_status("Heat map on: shades are the net's policy, numbers its top moves in percent."
+                        if self.show_heat else "Heat map off.")
+        self._refresh()
+
+    def action_review(self) -> None:
+        if self.review is None:
+            self._review_from_play = self.result is None
+            self._set_review(self.board.move_number())
+            self.set_status("Review: left/right step, Home/End jump, c plays on from the move shown, r returns.")
+        else:
+            self.review = None
+            self.board = Board(self.board.size, komi=self.board.komi)
+            self.board.replay(self.line)
+            if not self._review_from_play:
+                self.human = self.board.to_move if self.result is None else self.human
+            self.set_status("Back to the game.")
+            self._after_change()
+
+    def action_continue_here(self) -> None:
+        if self.review is None:
+            return
+        shown = self.review
+        board = self._position_after(shown)
+        self.review = None
+        self.board = board
+        self.line = list(board.history)
+        self._clear_result()
+        self.human = board.to_move
+        self.names = {self.human: "You", self.engine_color: self._engine_name()}
+        self.dirty = True
+        self._reset_clock()
+        self.cursor = self._center()
+        self.set_status(f"Playing on from move {shown}: you are {COLOR_NAMES[self.human]}.")
+        self._after_change()
+
+    def action_new_game(self) -> None:
+        def chosen(settings: GameSettings | None) -> None:
+            if settings is not None:
+                self.start_game(settings)
+        self.push_screen(NewGameScreen(self.settings), chosen)
+
+    def _default_save_path(self) -> str:
+        if self.sgf_path:
+            return str(self.sgf_path)
+        return f"gocnn-{_dt.datetime.now():%Y%m%d-%H%M%S}.sgf"
+
+    def action_save(self) -> None:
+        self.push_screen(PathScreen("Save the game as SGF", self._default_save_path(), "Save"), self.save_to)
+
+    def save_to(self, path: str | None) -> None:
+        if not path:
+            return
+        try:
+            written = save_sgf(path, self.line, self.board.size, self.board.komi,
+                               black=self.names[BLACK], white=self.names[WHITE],
+                               result=self.result or "", handicap=self.settings.handicap)
+        except OSError as exc:
+            self.set_status(f"Could not save {path}: {exc.strerror or exc}", error=True)
+            return
+        self.sgf_path = str(written)
+        self.dirty = False
+        self.set_status(f"Saved {len(self._move_entries())} moves to {written}.")
+
+    def action_open(self) -> None:
+        self.push_screen(PathScreen("Open an SGF game", str(self.sgf_path or ""), "Open"), self.open_path)
+
+    def open_path(self, path: str | None) -> None:
+        if not path:
+            return
+        from gocnn.errors import GocnnError
+        try:
+            record = load_sgf(path)
+        except GocnnError as exc:
+            self.set_status(str(exc), error=True)
+            return
+        self.sgf_path = str(Path(path).expanduser())
+        self._open_record(record)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def action_quit_game(self) -> None:
+        if not self.dirty:
+            self.exit()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+        self.push_screen(ConfirmScreen("The game is not saved. Quit anyway?", "Quit", "Stay"), answer)

@@ -1,0 +1,324 @@
+"""The board widget: draws a :class:`BoardState` and reports clicks; it owns no game state.
+
+The grid scales with the widget: each point takes ``2k`` columns and ``k`` rows (k = 1..3),
+the largest that fits, so the board stays square on a terminal's tall cells.  Colours come
+from component classes, which the app's stylesheet sets per theme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.color import Color
+from textual.geometry import Offset
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from gocnn.board import BLACK, EMPTY, WHITE
+from gocnn.coords import GTP_COLUMNS
+
+LABEL_W = 2  # room for row numbers up to 25
+
+
+@dataclass(frozen=True)
+class BoardState:
+    """Everything the board widget draws; the app builds a new one after every change."""
+
+    size: int
+    colors: tuple[int, ...]
+    last: int | None = None  # flat point of the last stone played
+    cursor: int | None = None
+    heat: tuple[float, ...] | None = None  # policy per point, shown as shades
+    top: tuple[tuple[int, float], ...] = ()  # top moves, shown with their percentages
+    hint: int | None = None
+    dead: frozenset[int] = frozenset()
+    owner: tuple[int, ...] | None = None  # territory at game end
+
+
+def hoshi_points(size: int) -> set[tuple[int, int]]:
+    if size < 7:
+        return set()
+    edge = 3 if size >= 13 else 2
+    lines = [edge, size - 1 - edge]
+    if size % 2 == 1 and size >= 9:
+        lines.insert(1, size // 2)
+    if size < 19:
+        pts = {(r, c) for r in (lines[0], lines[-1]) for c in (lines[0], lines[-1])}
+        if len(lines) == 3:
+            pts.add((size // 2, size // 2))
+        return pts
+    return {(r, c) for r in lines for c in lines}
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    k: int  # scale: a point is 2k columns by k rows
+    x0: int  # content x of column A
+    y0: int  # content y of the top row
+    width: int
+    height: int
+
+    @property
+    def cw(self) -> int:
+        return 2 * self.k
+
+
+def _fit(size: int, width: int, height: int, max_k: int = 3) -> _Geometry:
+    def dims(k: int) -> tuple[int, int, int, int]:
+        mx, my = max(1, k), k // 2
+        w = 2 * (LABEL_W + 1 + mx) + (size - 1) * 2 * k + 1
+        h = 2 + 2 * my + (size - 1) * k + 1
+        return w, h, mx, my
+
+    k = 1
+    for cand in range(max_k, 0, -1):
+        w, h, _, _ = dims(cand)
+        if w <= width and h <= height:
+            k = cand
+            break
+    w, h, mx, my = dims(k)
+    ox, oy = max(0, (width - w) // 2), max(0, (height - h) // 2)
+    return _Geometry(k, ox + LABEL_W + 1 + mx, oy + 1 + my, w, h)
+
+
+class BoardView(Widget):
+    """A Go board that scales with the terminal.  Posts :class:`PointClicked`."""
+
+    COMPONENT_CLASSES = {
+        "board--wood", "board--label", "board--black", "board--white", "board--last",
+        "board--cursor", "board--heat", "board--hint",
+    }
+
+    DEFAULT_CSS = """
+    BoardView { width: 1fr; height: 1fr; }
+    BoardView > .board--wood { background: #c9974b; color: #4d3416; }
+    BoardView > .board--label { color: $text-muted; }
+    BoardView > .board--black { color: #0d0d0d; }
+    BoardView > .board--white { color: #ffffff; }
+    BoardView > .board--last { background: #d2381f; color: #d2381f; }
+    BoardView > .board--cursor { background: #1f6fd1; }
+    BoardView > .board--heat { background: #1b8a3a; color: #ffffff; text-style: bold; }
+    BoardView > .board--hint { color: #ffffff; background: #b0157a; }
+    """
+
+    class PointClicked(Message):
+        """The player clicked on the point ``point`` (flat index)."""
+
+        def __init__(self, point: int) -> None:
+            self.point = point
+            super().__init__()
+
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
+        super().__init__(name=name, id=id, classes=classes)
+        self._state = BoardState(19, (EMPTY,) * 361)
+        self._cache_key = None
+        self._lines: list[Strip] = []
+
+    # ------------------------------------------------------------------ state in, clicks out
+    @property
+    def state(self) -> BoardState:
+        return self._state
+
+    @state.setter
+    def state(self, value: BoardState) -> None:
+        if value != self._state:
+            self._state = value
+            self.refresh()
+
+    def geometry(self) -> _Geometry:
+        return _fit(self._state.size, self.size.width, self.size.height)
+
+    def point_offset(self, point: int) -> Offset:
+        """Where a point is drawn, relative to the widget (for clicks in tests)."""
+        g = self.geometry()
+        row, col = divmod(point, self._state.size)
+        return Offset(g.x0 + col * g.cw, g.y0 + (self._state.size - 1 - row) * g.k)
+
+    def point_at(self, x: int, y: int) -> int | None:
+        g, size = self.geometry(), self._state.size
+        col = round((x - g.x0) / g.cw)
+        row = size - 1 - round((y - g.y0) / g.k)
+        if not (0 <= col < size and 0 <= row < size):
+            return None
+        if abs(x - (g.x0 + col * g.cw)) > g.k or abs(y - (g.y0 + (size - 1 - row) * g.k)) > g.k // 2:
+            return None
+        return row * size + col
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        point = self.point_at(offset.x, offset.y)
+        if point is not None:
+            self.post_message(self.PointClicked(point))
+
+    # ------------------------------------------------------------------ drawing
+    def notify_style_update(self) -> None:
+        self._cache_key = None
+        super().notify_style_update()
+
+    def render_line(self, y: int) -> Strip:
+        key = (self._state, self.size, self.app.theme)
+        if key != self._cache_key:
+            self._lines = self._draw()
+            self._cache_key = key
+        if 0 <= y < len(self._lines):
+            return self._lines[y]
+        return Strip.blank(self.size.width, self.rich_style)
+
+    def _draw(self) -> list[Strip]:
+        width, height = self.size.width, self.size.height
+        if width <= 0 or height <= 0:
+            return []
+        st, size = self._state, self._state.size
+        g = _fit(size, width, height)
+        k, cw = g.k, g.cw
+        base = self.rich_style
+        style = self.get_component_rich_style
+        wood = style("board--wood")
+        label = base + style("board--label", partial=True)
+        stone_fg = {BLACK: style("board--black", partial=True).color,
+                    WHITE: style("board--white", partial=True).color}
+        last_bg = style("board--last", partial=True).bgcolor
+        cursor_bg = style("board--cursor", partial=True).bgcolor
+        heat_style = style("board--heat", partial=True)
+        hint = style("board--hint", partial=True)
+
+        chars = [[" "] * width for _ in range(height)]
+        styles = [[base] * width for _ in range(height)]
+
+        def put(x: int, y: int, ch: str, s: Style) -> None:
+            if 0 <= x < width and 0 <= y < height:
+                chars[y][x] = ch
+                styles[y][x] = s
+
+        def restyle(x: int, y: int, s: Style) -> None:
+            if 0 <= x < width and 0 <= y < height:
+                styles[y][x] = styles[y][x] + s
+
+        mx, my = max(1, k), k // 2
+        left, right = g.x0 - mx, g.x0 + (size - 1) * cw + mx
+        top, bottom = g.y0 - my, g.y0 + (size - 1) * k + my
+        for y in range(top, bottom + 1):
+            for x in range(left, right + 1):
+                put(x, y, " ", wood)
+        # grid lines
+        last_x, last_y = g.x0 + (size - 1) * cw, g.y0 + (size - 1) * k
+        for i in range(size):
+            y = g.y0 + i * k
+            for x in range(g.x0, last_x + 1):
+                put(x, y, "─", wood)
+            x = g.x0 + i * cw
+            for yy in range(g.y0, last_y + 1):
+                if (yy - g.y0) % k:
+                    put(x, yy, "│", wood)
+        stars = hoshi_points(size)
+        for row in range(size):
+            for col in range(size):
+                t, b, lft, rgt = row == size - 1, row == 0, col == 0, col == size - 1
+                ch = ("┌" if t and lft else "┐" if t and rgt else "└" if b and lft else "┘" if b and rgt
+                      else "┬" if t else "┴" if b else "├" if lft else "┤" if rgt
+                      else "╋" if (row, col) in stars else "┼")
+                put(g.x0 + col * cw, g.y0 + (size - 1 - row) * k, ch, wood)
+        # labels on all four sides
+        for col in range(size):
+            x = g.x0 + col * cw
+            put(x, top - 1, GTP_COLUMNS[col], label)
+            put(x, bottom + 1, GTP_COLUMNS[col], label)
+        for row in range(size):
+            y = g.y0 + (size - 1 - row) * k
+            text = f"{row + 1:>{LABEL_W}}"
+            for i, ch in enumerate(text):
+                put(left - 1 - LABEL_W + i, y, ch, label)
+            for i, ch in enumerate(f"{row + 1:<{LABEL_W}}"):
+                put(right + 2 + i, y, ch, label)
+
+        def span(point: int) -> tuple[int, int, list[int]]:
+            row, col = divmod(point, size)
+            x, y = g.x0 + col * cw, g.y0 + (size - 1 - row) * k
+            xs = [x] if k == 1 else [x - 1, x, x + 1]
+            return x, y, xs
+
+        # heat map: shades on empty points, percentages on the top moves
+        labelled: set[int] = set()
+        if st.heat is not None:
+            peak = max(st.heat) or 1.0
+            hot = Color.from_rich_color(heat_style.bgcolor)
+            cold = Color.from_rich_color(wood.bgcolor)
+            for p, prob in enumerate(st.heat):
+                if prob <= 0 or st.colors[p] != EMPTY:
+                    continue
+                shade = cold.blend(hot, 0.25 + 0.75 * (prob / peak) ** 0.5).rich_color
+                _, y, xs = span(p)
+                for x in xs:
+                    restyle(x, y, Style(bgcolor=shade))
+            for p, prob in st.top:
+                if st.colors[p] != EMPTY:
+                    continue
+                x, y, _ = span(p)
+                pct = round(prob * 100)
+                if k == 1:
+                    text, start = ("<1" if pct < 1 else f"{min(pct, 99):>2}"), x
+                else:
+                    text, start = ("<1%" if pct < 1 else f"{pct:>2}%" if pct < 100 else "100"), x - 1
+                labelled.add(p)
+                for i, ch in enumerate(text):
+                    xx = start + i
+                    if 0 <= xx < width and 0 <= y < height:
+                        put(xx, y, ch, styles[y][xx] + Style(color=heat_style.color, bold=True))
+        # territory and dead stones at the end of a game
+        if st.owner is not None:
+            for p, who in enumerate(st.owner):
+                if who in (BLACK, WHITE) and (st.colors[p] == EMPTY or p in st.dead):
+                    x, y, _ = span(p)
+                    put(x, y, "▪", wood + Style(color=stone_fg[who]))
+        # stones
+        for p, v in enumerate(st.colors):
+            if v == EMPTY:
+                continue
+            x, y, xs = span(p)
+            fg = stone_fg[v]
+            if p in st.dead:
+                put(x, y, "×", wood + Style(color=fg, bold=True))
+                continue
+            if k == 1:
+                put(x, y, "●", wood + Style(color=fg))
+            else:
+                put(x - 1, y, "▐", wood + Style(color=fg))
+                put(x, y, "█", wood + Style(color=fg))
+                put(x + 1, y, "▌", wood + Style(color=fg))
+        if st.last is not None and st.colors[st.last] != EMPTY and st.last not in st.dead:
+            x, y, _ = span(st.last)
+            fg = stone_fg[st.colors[st.last]]
+            if k == 1:
+                put(x, y, "●", wood + Style(color=fg, bgcolor=last_bg))
+            else:
+                put(x, y, "●", wood + Style(color=last_bg, bgcolor=fg))
+        if st.hint is not None and st.colors[st.hint] == EMPTY:
+            x, y, xs = span(st.hint)
+            for xx in (xs if k > 1 else [x, x + 1] if st.hint in labelled else [x]):
+                restyle(xx, y, Style(bgcolor=hint.bgcolor))
+            if st.hint not in labelled:
+                put(x, y, "◆", styles[y][x] + Style(color=hint.color, bold=True))
+        if st.cursor is not None:
+            _, y, xs = span(st.cursor)
+            for x in xs:
+                restyle(x, y, Style(bgcolor=cursor_bg))
+
+        lines = []
+        for y in range(height):
+            segs, run, run_style = [], [], None
+            for ch, s in zip(chars[y], styles[y]):
+                if s != run_style and run:
+                    segs.append(Segment("".join(run), run_style))
+                    run = []
+                run_style = s
+                run.append(ch)
+            if run:
+                segs.append(Segment("".join(run), run_style))
+            lines.append(Strip(segs, width))
+        return lines

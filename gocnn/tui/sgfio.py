@@ -1,0 +1,161 @@
+"""Save and open games as SGF for the terminal UI (through sgfmill).
+
+A game here is what :attr:`gocnn.board.Board.history` holds: ``("setup", colour, points)``,
+``("turn", colour, None)`` and ``("move", colour, point or None)`` entries.  Setup and turn
+entries before the first move become the root's AB/AW and PL; later setup entries become
+AB/AW/AE on the node before the next move.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sgfmill import sgf
+
+from gocnn import coords
+from gocnn.board import BLACK, COLOR_LETTERS, EMPTY, WHITE, Board, IllegalMove
+from gocnn.errors import GocnnError
+
+_COLOR_OF_LETTER = {"b": BLACK, "w": WHITE}
+
+
+@dataclass
+class GameRecord:
+    """What an SGF file gives the UI: the board size and komi, the history and the names."""
+
+    size: int
+    komi: float
+    history: list[tuple]
+    black: str = ""
+    white: str = ""
+    result: str = ""
+    handicap: int = 0
+    problems: list[str] = field(default_factory=list)  # moves that could not be replayed
+
+    @property
+    def moves(self) -> list[tuple[int, int | None]]:
+        return [(c, p) for kind, c, p in self.history if kind == "move"]
+
+
+def game_to_sgf(history: list[tuple], size: int, komi: float, *, black: str = "", white: str = "",
+                result: str = "", date: _dt.date | None = None, handicap: int = 0) -> bytes:
+    """The SGF (FF[4]) text of a game, as bytes."""
+    game = sgf.Sgf_game(size=size)
+    root = game.get_root()
+    root.set("KM", float(komi))
+    root.set("AP", ("gocnn", "0.1"))
+    if black:
+        root.set("PB", black)
+    if white:
+        root.set("PW", white)
+    if result:
+        root.set("RE", result)
+    if handicap:
+        root.set("HA", int(handicap))
+    root.set("DT", (date or _dt.date.today()).isoformat())
+    rc = lambda p: coords.from_flat(p, size)  # noqa: E731
+    node = root
+    pending: dict[int, set] = {BLACK: set(), WHITE: set(), EMPTY: set()}
+    pending_turn = None
+
+    def flush(target) -> None:
+        nonlocal pending_turn
+        if pending[BLACK] or pending[WHITE]:
+            black_set, white_set, _ = target.get_setup_stones()
+            target.set_setup_stones(black_set | pending[BLACK], white_set | pending[WHITE],
+                                    pending[EMPTY] or None)
+        elif pending[EMPTY]:
+            target.set("AE", pending[EMPTY])
+        if pending_turn is not None:
+            target.set("PL", COLOR_LETTERS[pending_turn])
+        for s in pending.values():
+            s.clear()
+        pending_turn = None
+
+    for kind, color, arg in history:
+        if kind == "setup":
+            for p in arg:
+                for s in pending.values():
+                    s.discard(rc(p))
+                pending[color].add(rc(p))
+        elif kind == "turn":
+            pending_turn = color
+        else:
+            flush(node)
+            node = game.extend_main_sequence()
+            node.set_move(COLOR_LETTERS[color], None if arg is None else rc(arg))
+    flush(node)
+    return game.serialise()
+
+
+def save_sgf(path: str | Path, history: list[tuple], size: int, komi: float, **info) -> Path:
+    """Write the game to ``path``; raises OSError."""
+    path = Path(path).expanduser()
+    path.write_bytes(game_to_sgf(history, size, komi, **info))
+    return path
+
+
+def parse_sgf(data: bytes) -> GameRecord:
+    """The main line of an SGF game.  Raises GocnnError for a file that is not SGF.
+
+    Moves the rules refuse stop the replay there; they are reported in ``problems``."""
+    try:
+        game = sgf.Sgf_game.from_bytes(data)
+    except ValueError as exc:
+        raise GocnnError(f"not a readable SGF file: {exc}") from None
+    size = game.get_size()
+    try:
+        coords.check_size(size)
+    except coords.CoordError as exc:
+        raise GocnnError(str(exc)) from None
+    komi = game.get_komi()
+    board = Board(size, komi=komi)
+    problems: list[str] = []
+    flat = lambda rc: coords.to_flat(rc, size)  # noqa: E731
+    for number, node in enumerate(game.get_main_sequence()):
+        if node.has_setup_stones():
+            black_set, white_set, empty_set = node.get_setup_stones()
+            for color, stones in ((EMPTY, empty_set), (BLACK, black_set), (WHITE, white_set)):
+                if stones:
+                    board.setup(color, sorted(flat(rc) for rc in stones))
+        if node.has_property("PL"):
+            board.set_to_move(_COLOR_OF_LETTER[node.get("PL")])
+        letter, move = node.get_move()
+        if letter is None:
+            continue
+        color = _COLOR_OF_LETTER[letter]
+        point = None if move is None else flat(move)
+        try:
+            board.play(color, point)
+        except IllegalMove as exc:
+            problems.append(f"move {board.move_number() + 1} ({letter.upper()} "
+                            f"{coords.to_gtp(move, size)}) is illegal here: {exc.reason}; "
+                            "the game stops before it")
+            break
+    root = game.get_root()
+
+    def text(prop: str) -> str:
+        try:
+            return str(root.get(prop)) if root.has_property(prop) else ""
+        except ValueError:
+            return ""
+
+    try:
+        handicap = int(game.get_handicap() or 0)
+    except ValueError:
+        handicap = 0
+    return GameRecord(size=size, komi=float(komi), history=list(board.history),
+                      black=text("PB"), white=text("PW"), result=text("RE"), handicap=handicap,
+                      problems=problems)
+
+
+def load_sgf(path: str | Path) -> GameRecord:
+    """Read an SGF file; raises GocnnError (missing or unreadable file)."""
+    path = Path(path).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise GocnnError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return parse_sgf(data)
