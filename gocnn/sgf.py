@@ -322,8 +322,8 @@ def _guess_encoding(data: bytes) -> str:
     """The encoding of an SGF file without a usable CA property.
 
     UTF-8 if it decodes; else GB2312 or Shift-JIS when the bytes are valid in the stricter of
-    them (each rejects nearly all text in the other); else, when the high bytes come in pairs,
-    the wider GB18030 or CP932; else Latin-1 (every byte string decodes in Latin-1)."""
+    them (each rejects nearly all text in the other); else, when the high bytes mostly come in
+    pairs, the wider GB18030 or CP932; else Latin-1 (every byte string decodes in Latin-1)."""
     for enc in ("utf-8", "gb2312", "shift_jis"):
         try:
             data.decode(enc)
@@ -334,7 +334,7 @@ def _guess_encoding(data: bytes) -> str:
     n = len(data)
     while i < n:
         if data[i] >= 0x80:
-            if i + 1 < n and data[i + 1] >= 0x40:
+            if i + 1 < n and data[i + 1] >= 0x80:  # Latin-1 puts letters after é, ü ...
                 pairs += 1
                 i += 2
                 continue

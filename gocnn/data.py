@@ -1,0 +1,567 @@
+"""Training data: SGF sources -> shards of move sequences -> batches of feature planes.
+
+Shards hold *games*, not planes: the setup stones and moves of each game as small integer
+arrays (about 3 bytes a move).  Planes are computed on the fly by the numba kernels of
+:mod:`gocnn.features` when batches are drawn, which is faster than reading bit-packed planes
+back (AlphaGo's 48 planes would be 2 KB a position, 100 GB for the shared archives) and lets
+one build serve every feature set.
+
+``gocnn data build`` splits the sources into *units* (an archive, or a slice of its members;
+a batch of loose files), parses them in worker processes, drops duplicates (same move sequence
+up to the 8 symmetries) in source order, and writes each unit as two shards (``train`` and
+``val``) - directories of ``.npy`` arrays renamed into place only when complete, followed by
+a ``.done`` marker with the unit's counts.  A rerun skips finished units, so a killed build
+resumes without duplicates or gaps.  Games go to validation by a hash of their content, so
+the split is the same on every rerun and a game never lands on both sides.
+
+:class:`PositionSampler` draws training batches: positions uniformly at random over every move
+of every game, with a random symmetry each, as a pure function of ``(seed, step)``.  Any
+step's batch can be rebuilt, so resuming a run gives bit-for-bit the same data order, and
+:class:`BatchStream` spreads steps over DataLoader worker processes while keeping that order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gocnn import sgf
+from gocnn.errors import GocnnError
+
+FORMAT = "gocnn-shards/1"
+MEMBERS_PER_UNIT = 2000
+
+
+# ---------------------------------------------------------------------- units of work
+@dataclass(frozen=True)
+class Unit:
+    """A piece of the sources: ``path`` (an archive or .sgf file) with members [start, stop),
+    or a list of loose files."""
+
+    key: str
+    path: str | None = None
+    start: int = 0
+    stop: int = 0
+    files: tuple[str, ...] = ()
+
+
+def _count_members(path: Path) -> int:
+    import tarfile
+    import zipfile
+    n = 0
+    try:
+        if path.name.lower().endswith(".zip"):
+            with zipfile.ZipFile(path) as zf:
+                return sum(1 for i in zf.infolist() if not i.is_dir())
+        with tarfile.open(path, mode="r|*") as tf:
+            for m in tf:
+                if m.isfile():
+                    n += 1
+    except Exception:
+        pass  # a damaged archive: the unit that reads it counts the damage
+    return n
+
+
+def plan_units(paths, members_per_unit: int = MEMBERS_PER_UNIT) -> list[Unit]:
+    """Split the sources into units, in a fixed order."""
+    units: list[Unit] = []
+    loose: list[str] = []
+
+    def flush():
+        for i in range(0, len(loose), members_per_unit):
+            chunk = tuple(loose[i:i + members_per_unit])
+            units.append(Unit(key=_key("files", chunk), files=chunk))
+        loose.clear()
+
+    def add_file(full: Path):
+        if sgf.is_archive(full.name):
+            flush()
+            total = max(_count_members(full), 1)
+            for start in range(0, total, members_per_unit):
+                stop = min(start + members_per_unit, total) if start + members_per_unit < total else 10 ** 12
+                units.append(Unit(key=_key(str(full.resolve()), start, os.path.getsize(full)), path=str(full),
+                                  start=start, stop=stop))
+        else:
+            loose.append(str(full))
+
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            raise GocnnError(f"no such file or directory: {path}")
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for fname in sorted(files):
+                    if fname.lower().endswith(".sgf") or sgf.is_archive(fname):
+                        add_file(Path(root) / fname)
+        else:
+            add_file(path)
+    flush()
+    return units
+
+
+def _key(*parts) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
+
+
+def _unit_files(unit: Unit, stats: sgf.ReadStats):
+    if unit.path is None:
+        yield from sgf.iter_files(unit.files, stats)
+        return
+    # An archive slice: stream the archive and keep members [start, stop).  The first slice
+    # reads the archive to its end (decompressing is cheap; parsing is what costs) so that it
+    # alone counts the archive's files and skipped members; the others stop early.
+    inner = sgf.ReadStats()
+    for i, item in enumerate(sgf.iter_files([unit.path], inner)):
+        if i >= unit.stop and unit.start > 0:
+            break
+        if unit.start <= i < unit.stop:
+            yield item
+    if unit.start == 0:
+        stats.files += inner.files
+        stats.skipped.update(inner.skipped)
+
+
+# ---------------------------------------------------------------------- packed games
+@dataclass
+class Packed:
+    """Games as flat arrays (what a shard stores)."""
+
+    offsets: np.ndarray  # int64 (G+1,) into the event arrays
+    color: np.ndarray  # int8 events: colour (0 = cleared by setup)
+    point: np.ndarray  # int16 events: flat point, -1 = pass
+    kind: np.ndarray  # int8 events: 0 = move, 1 = setup
+    size: np.ndarray  # int8 (G,)
+    komi: np.ndarray  # float32 (G,)
+    winner: np.ndarray  # int8 (G,): 1 black, 2 white, 0 unknown
+    digest: np.ndarray  # uint8 (G, 16): the game's content hash, its id
+
+    @property
+    def games(self) -> int:
+        return len(self.size)
+
+    def select(self, idx) -> "Packed":
+        idx = np.asarray(idx, np.int64)
+        lens = self.offsets[idx + 1] - self.offsets[idx]
+        offsets = np.zeros(len(idx) + 1, np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        take = np.concatenate([np.arange(self.offsets[i], self.offsets[i + 1]) for i in idx]) \
+            if len(idx) else np.zeros(0, np.int64)
+        return Packed(offsets, self.color[take], self.point[take], self.kind[take], self.size[idx],
+                      self.komi[idx], self.winner[idx], self.digest[idx])
+
+    def save(self, path: Path, meta: dict) -> None:
+        """Write as a directory of .npy files, renamed into place when complete."""
+        tmp = path.with_name(path.name + ".tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        for name in ("offsets", "color", "point", "kind", "size", "komi", "winner", "digest"):
+            np.save(tmp / f"{name}.npy", getattr(self, name), allow_pickle=False)
+        (tmp / "meta.json").write_text(json.dumps(meta, sort_keys=True))
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, mmap: bool = True) -> "Packed":
+        mode = "r" if mmap else None
+        try:
+            arrays = {name: np.load(path / f"{name}.npy", mmap_mode=mode, allow_pickle=False)
+                      for name in ("offsets", "color", "point", "kind", "size", "komi", "winner", "digest")}
+        except (OSError, ValueError) as exc:
+            raise GocnnError(f"damaged shard {path}: {exc}") from None
+        return cls(**arrays)
+
+
+def pack(records) -> Packed:
+    offsets, color, point, kind, size, komi, winner, digest = [0], [], [], [], [], [], [], []
+    for rec in records:
+        for c, pts in rec.setup:
+            for p in pts:
+                color.append(c)
+                point.append(p)
+                kind.append(1)
+        for c, p in rec.moves:
+            color.append(c)
+            point.append(-1 if p is None else p)
+            kind.append(0)
+        offsets.append(len(color))
+        size.append(rec.size)
+        komi.append(rec.komi)
+        winner.append(rec.winner or 0)
+        digest.append(np.frombuffer(rec.digest(), np.uint8))
+    return Packed(np.array(offsets, np.int64), np.array(color, np.int8), np.array(point, np.int16),
+                  np.array(kind, np.int8), np.array(size, np.int8), np.array(komi, np.float32),
+                  np.array(winner, np.int8),
+                  np.array(digest, np.uint8).reshape(-1, 16))
+
+
+def _read_unit(args) -> tuple[Packed, sgf.ReadStats]:
+    """Worker: parse one unit (no de-duplication: the parent does that in source order)."""
+    unit, filters = args
+    stats = sgf.ReadStats()
+    records = []
+    for name, data in _unit_files(unit, stats):
+        for rec in sgf.games_in_file(name, data, stats, filters):
+            records.append(rec)
+            stats.truncated += bool(rec.illegal)
+    return pack(records), stats
+
+
+def is_val(digest: np.ndarray, val_fraction: float) -> np.ndarray:
+    """Deterministic split by game content: (G, 16) digests -> bool mask of validation games."""
+    if len(digest) == 0:
+        return np.zeros(0, bool)
+    h = np.ascontiguousarray(digest[:, :8]).view("<u8").ravel()
+    return h < np.uint64(int(val_fraction * 2 ** 64) if val_fraction < 1 else 2 ** 64 - 1)
+
+
+def _parallel(units, filters, workers):
+    jobs = [(u, filters) for u in units]
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield _read_unit(job)
+        return
+    import multiprocessing as mp
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    with ctx.Pool(workers) as pool:
+        yield from pool.imap(_read_unit, jobs, chunksize=1)
+
+
+def _progress(total: int, label: str):
+    """A rich progress bar on a terminal's stderr; a no-op object otherwise."""
+    if not sys.stderr.isatty():
+        class _Quiet:
+            def advance(self, n=1, **kw):
+                pass
+
+            def close(self):
+                pass
+        return _Quiet()
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+    from rich.console import Console
+    prog = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                    console=Console(stderr=True), transient=False)
+    prog.start()
+    task = prog.add_task(label, total=total, info="")
+
+    class _Bar:
+        def advance(self, n=1, info=""):
+            prog.update(task, advance=n, info=info)
+
+        def close(self):
+            prog.stop()
+    return _Bar()
+
+
+def _filters(args) -> sgf.Filters:
+    if args.min_rank and sgf.rank_value(args.min_rank) is None:
+        raise GocnnError(f"not a rank: {args.min_rank!r} (use e.g. 5k, 6d, 1p)")
+    return sgf.Filters(sizes=tuple(args.sizes) if args.sizes else None, min_moves=args.min_moves,
+                       min_rank=args.min_rank, require_result=args.require_result,
+                       no_handicap=args.no_handicap)
+
+
+def _workers(n: int) -> int:
+    return n if n and n > 0 else (os.cpu_count() or 1)
+
+
+# ---------------------------------------------------------------------- scan
+def scan(paths, filters: sgf.Filters | None = None, workers: int = 1, dedupe: bool = True,
+         progress: bool = True) -> dict:
+    filters = filters or sgf.Filters()
+    units = plan_units(paths)
+    total = sgf.ReadStats()
+    seen: set[bytes] = set()
+    bar = _progress(len(units), "scan") if progress else None
+    t0 = time.perf_counter()
+    for packed, stats in _parallel(units, filters, workers):
+        keep = _dedupe(packed, seen, stats) if dedupe else np.arange(packed.games)
+        _count_kept(stats, packed, keep)
+        total.add(stats)
+        if bar:
+            bar.advance(1, info=f"{total.games} games")
+    if bar:
+        bar.close()
+    seconds = time.perf_counter() - t0
+    out = total.as_dict()
+    out["seconds"] = round(seconds, 2)
+    out["games_per_second"] = round(total.games / seconds, 1) if seconds > 0 else None
+    return out
+
+
+def _dedupe(packed: Packed, seen: set, stats: sgf.ReadStats) -> np.ndarray:
+    keep = []
+    for i in range(packed.games):
+        d = packed.digest[i].tobytes()
+        if d in seen:
+            stats.duplicates += 1
+            continue
+        seen.add(d)
+        keep.append(i)
+    return np.array(keep, np.int64)
+
+
+def _count_kept(stats: sgf.ReadStats, packed: Packed, keep: np.ndarray) -> None:
+    """Fill the game and position counts of stats from the games kept."""
+    stats.games = int(len(keep))
+    moves = packed.kind == 0
+    per_game = np.add.reduceat(moves.astype(np.int64), packed.offsets[:-1]) if packed.games else np.zeros(0)
+    # reduceat over empty games misbehaves; games always have >= 1 move (filters drop the rest)
+    stats.positions = int(per_game[keep].sum()) if len(keep) else 0
+    stats.sizes.clear()
+    for s in packed.size[keep]:
+        stats.sizes[int(s)] += 1
+
+
+def cmd_scan(args) -> int:
+    from gocnn.cli import emit_json
+    result = scan(args.paths, _filters(args), workers=_workers(0), dedupe=not args.keep_duplicates)
+    if args.json:
+        emit_json(result)
+    else:
+        print(f"files      {result['files']}")
+        print(f"games      {result['games']}  ({result['games_per_second']} games/s)")
+        print(f"positions  {result['positions']}")
+        print(f"duplicates {result['duplicates']}")
+        print(f"truncated  {result['truncated']} (kept up to an illegal move)")
+        print(f"sizes      {result['sizes']}")
+        for reason, n in result["skipped"].items():
+            print(f"skipped    {n:7d}  {reason}")
+    return 0
+
+
+# ---------------------------------------------------------------------- build
+def build(paths, out: str | Path, features: str = "basic20", val_fraction: float = 0.01,
+          workers: int = 1, filters: sgf.Filters | None = None, dedupe: bool = True,
+          members_per_unit: int = MEMBERS_PER_UNIT, progress: bool = True) -> dict:
+    from gocnn.features import feature_set
+    feature_set(features)
+    filters = filters or sgf.Filters()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    units = plan_units(paths, members_per_unit)
+    spec = {"format": FORMAT, "sources": [str(Path(p).resolve()) for p in paths],
+            "val_fraction": val_fraction, "filters": filters.__dict__ | {"sizes": list(filters.sizes or [])},
+            "dedupe": dedupe, "members_per_unit": members_per_unit}
+    spec_file = out / "build.json"
+    if spec_file.exists():
+        old = json.loads(spec_file.read_text())
+        if old != spec:
+            raise GocnnError(f"{out} holds a build of other sources or settings; use a new --out")
+    else:
+        tmp = spec_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(spec, sort_keys=True, indent=1))
+        os.replace(tmp, spec_file)
+    # finished units form a prefix (markers are written in order); reload their digests
+    seen: set[bytes] = set()
+    done_stats: list[dict] = []
+    first_todo = 0
+    for i, unit in enumerate(units):
+        marker = out / f"{i:05d}.done"
+        if not marker.exists():
+            break
+        done_stats.append(json.loads(marker.read_text()))
+        for split in ("train", "val"):
+            shard = out / f"{i:05d}.{split}"
+            if shard.exists():
+                for d in Packed.load(shard).digest:
+                    seen.add(bytes(d))
+        first_todo = i + 1
+    for stale in out.glob("*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    total = sgf.ReadStats()
+    for st in done_stats:
+        _add_stats(total, st)
+    bar = _progress(len(units), "build") if progress else None
+    if bar and first_todo:
+        bar.advance(first_todo, info=f"resumed after {first_todo} units")
+    t0 = time.perf_counter()
+    for i, (packed, stats) in enumerate(_parallel(units[first_todo:], filters, workers), start=first_todo):
+        keep = _dedupe(packed, seen, stats) if dedupe else np.arange(packed.games)
+        _count_kept(stats, packed, keep)
+        kept = packed.select(keep)
+        val = is_val(kept.digest, val_fraction)
+        counts = {}
+        for split, mask in (("train", ~val), ("val", val)):
+            part = kept.select(np.nonzero(mask)[0])
+            part.save(out / f"{i:05d}.{split}", {"unit": units[i].key, "games": part.games,
+                                                 "positions": int((part.kind == 0).sum())})
+            counts[split] = {"games": part.games, "positions": int((part.kind == 0).sum())}
+        st = stats.as_dict() | {"split": counts, "unit": units[i].key}
+        tmp = out / f"{i:05d}.done.tmp"
+        tmp.write_text(json.dumps(st, sort_keys=True))
+        os.replace(tmp, out / f"{i:05d}.done")
+        _add_stats(total, st)
+        if bar:
+            bar.advance(1, info=f"{total.games} games")
+    if bar:
+        bar.close()
+    manifest = total.as_dict() | {
+        "format": FORMAT, "features": features, "sources": spec["sources"], "val_fraction": val_fraction,
+        "units": len(units), "seconds": round(time.perf_counter() - t0, 2),
+        "train": {"games": 0, "positions": 0}, "val": {"games": 0, "positions": 0},
+        "shards": sorted(p.name for p in out.iterdir() if p.is_dir()),
+    }
+    for st in done_stats + [json.loads((out / f"{i:05d}.done").read_text()) for i in range(first_todo, len(units))]:
+        for split in ("train", "val"):
+            for k in ("games", "positions"):
+                manifest[split][k] += st["split"][split][k]
+    tmp = out / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, sort_keys=True, indent=1))
+    os.replace(tmp, out / "manifest.json")
+    return manifest
+
+
+def _add_stats(total: sgf.ReadStats, st: dict) -> None:
+    total.files += st["files"]
+    total.games += st["games"]
+    total.positions += st["positions"]
+    total.duplicates += st["duplicates"]
+    total.truncated += st["truncated"]
+    total.skipped.update(st["skipped"])
+    total.sizes.update({int(k): v for k, v in st["sizes"].items()})
+
+
+def cmd_build(args) -> int:
+    from gocnn.cli import emit_json
+    if not 0 <= args.val_fraction < 1:
+        raise GocnnError("--val-fraction must be in [0, 1)")
+    try:
+        manifest = build(args.paths, args.out, features=args.features, val_fraction=args.val_fraction,
+                         workers=_workers(args.workers), filters=_filters(args),
+                         dedupe=not args.keep_duplicates, members_per_unit=args.games_per_shard)
+    except ValueError as exc:
+        raise GocnnError(str(exc)) from None
+    if args.json:
+        emit_json({k: v for k, v in manifest.items() if k != "shards"})
+    else:
+        print(f"games {manifest['games']} positions {manifest['positions']} duplicates {manifest['duplicates']}")
+        print(f"train {manifest['train']}  val {manifest['val']}  -> {args.out}")
+        for reason, n in manifest["skipped"].items():
+            print(f"skipped {n:7d}  {reason}")
+    return 0
+
+
+# ---------------------------------------------------------------------- reading shards
+class ShardSet:
+    """Every game of one split of a build, memory-mapped, with an index over its positions."""
+
+    def __init__(self, directory: str | Path, split: str = "train"):
+        directory = Path(directory)
+        if not (directory / "build.json").exists():
+            raise GocnnError(f"{directory} is not a shard directory from 'gocnn data build'")
+        self.shards = [Packed.load(p) for p in sorted(directory.glob(f"*.{split}")) if p.is_dir()]
+        self.shards = [s for s in self.shards if s.games]
+        if not self.shards:
+            raise GocnnError(f"no {split} games in {directory}")
+        sizes = {int(s) for sh in self.shards for s in np.unique(sh.size)}
+        if len(sizes) != 1:
+            raise GocnnError(f"{directory} mixes board sizes {sorted(sizes)}; build with --size N")
+        self.board_size = sizes.pop()
+        # positions = non-pass moves; index (shard, game, event) for each
+        counts = []
+        for sh in self.shards:
+            kinds = np.asarray(sh.kind)
+            points = np.asarray(sh.point)
+            usable = (kinds == 0) & (points >= 0)
+            counts.append(int(usable.sum()))
+        self._cum = np.cumsum([0] + counts)
+        self.positions = int(self._cum[-1])
+        self.games = sum(sh.games for sh in self.shards)
+        self._usable_idx = [None] * len(self.shards)
+
+    def _usable(self, s: int) -> np.ndarray:
+        idx = self._usable_idx[s]
+        if idx is None:
+            sh = self.shards[s]
+            idx = np.nonzero((np.asarray(sh.kind) == 0) & (np.asarray(sh.point) >= 0))[0]
+            self._usable_idx[s] = idx
+        return idx
+
+    def locate(self, position: int) -> tuple[int, int, int]:
+        """Global position number -> (shard, game, event index within the game)."""
+        s = int(np.searchsorted(self._cum, position, side="right") - 1)
+        ev = int(self._usable(s)[position - self._cum[s]])
+        sh = self.shards[s]
+        g = int(np.searchsorted(sh.offsets, ev, side="right") - 1)
+        return s, g, ev - int(sh.offsets[g])
+
+    def game_events(self, s: int, g: int):
+        sh = self.shards[s]
+        a, b = int(sh.offsets[g]), int(sh.offsets[g + 1])
+        return (np.asarray(sh.color[a:b]), np.asarray(sh.point[a:b]), np.asarray(sh.kind[a:b]))
+
+    def encode_positions(self, positions, features: str, symmetries=None, out=None):
+        """Planes (B, C, S, S) uint8 and labels (B,) int64 for global position numbers."""
+        from gocnn.features import apply_symmetry, encode_events, feature_set, transform_label
+        size = self.board_size
+        fs = feature_set(features)
+        b = len(positions)
+        planes = out if out is not None else np.empty((b, fs.planes, size, size), np.uint8)
+        labels = np.empty(b, np.int64)
+        for j, pos in enumerate(positions):
+            s, g, e = self.locate(int(pos))
+            ev = self.game_events(s, g)
+            x = encode_events(size, ev, [e], [int(ev[0][e])], features)[0]
+            label = int(ev[1][e])
+            if symmetries is not None and symmetries[j]:
+                x = apply_symmetry(x, int(symmetries[j]))
+                label = int(transform_label(label, int(symmetries[j]), size))
+            planes[j] = x
+            labels[j] = label
+        return planes, labels
+
+
+def batch_for_step(shards: ShardSet, features: str, batch: int, seed: int, step: int, augment: bool = True):
+    """The training batch of ``step``: a pure function of (seed, step)."""
+    rng = np.random.default_rng([seed, step])
+    positions = rng.integers(0, shards.positions, size=batch)
+    syms = rng.integers(0, 8, size=batch) if augment else None
+    return shards.encode_positions(positions, features, syms)
+
+
+def fixed_sample(shards: ShardSet, count: int, seed: int = 1234) -> np.ndarray:
+    """A fixed set of position numbers (for validation)."""
+    rng = np.random.default_rng(seed)
+    count = min(count, shards.positions)
+    return np.sort(rng.choice(shards.positions, size=count, replace=False))
+
+
+try:  # torch is optional for reading shards; the DataLoader wrapper needs it
+    import torch.utils.data as _tud
+
+    class BatchStream(_tud.IterableDataset):
+        """Batches for steps start, start+1, ... spread over DataLoader workers in order
+        (worker w makes steps w, w+W, ...; the DataLoader takes them round-robin)."""
+
+        def __init__(self, directory, features: str, batch: int, seed: int, start: int, stop: int,
+                     split: str = "train", rank: int = 0, world: int = 1):
+            self.directory, self.features, self.batch, self.seed = directory, features, batch, seed
+            self.start, self.stop, self.split, self.rank, self.world = start, stop, split, rank, world
+            self._shards = None
+
+        def __iter__(self):
+            import torch
+            info = _tud.get_worker_info()
+            wid, nw = (info.id, info.num_workers) if info else (0, 1)
+            if self._shards is None:
+                self._shards = ShardSet(self.directory, self.split)
+            for step in range(self.start + wid, self.stop, nw):
+                # each rank takes its slice of the global batch of this step
+                x, y = batch_for_step(self._shards, self.features, self.batch * self.world, self.seed, step)
+                lo, hi = self.rank * self.batch, (self.rank + 1) * self.batch
+                yield step, torch.from_numpy(x[lo:hi]), torch.from_numpy(y[lo:hi])
+except ImportError:  # pragma: no cover
+    pass

@@ -1,0 +1,544 @@
+"""Training and evaluating policy nets.
+
+``gocnn train`` runs a plain, readable loop: a batch for the step (a pure function of the seed
+and the step, see :mod:`gocnn.data`), forward, cross-entropy against the expert's move,
+backward, an optimizer step at the learning rate the schedule gives for that step.  Every
+``--checkpoint-every`` steps the whole state - weights, optimizer buffers, step, RNG - goes to
+``RUN_DIR/checkpoint.safetensors`` (temp file + rename, no pickle), so ``--resume`` after a
+crash or a SIGKILL continues bit for bit.  Validation top-1/top-5/loss on a fixed sample of
+held-out games is logged to ``metrics.csv`` (and TensorBoard when it is installed) and drawn in
+``curves.png``; the latest weights are kept as ``RUN_DIR/model.safetensors``, a model file
+every other command reads.
+
+Under ``torchrun --nproc-per-node N`` each process takes its slice of every global batch and
+gradients are averaged (DDP; NCCL on GPUs, gloo on CPUs): the result equals one process on
+the same global batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from gocnn.errors import GocnnError
+
+CHECKPOINT = "checkpoint.safetensors"
+MODEL = "model.safetensors"
+METRICS = "metrics.csv"
+METRIC_FIELDS = ["step", "positions", "seconds", "lr", "loss", "top1", "val_loss", "val_top1", "val_top5",
+                 "positions_per_s"]
+
+
+# ---------------------------------------------------------------------- helpers
+def lr_at(step: int, total: int, base: float, schedule: str, warmup: int) -> float:
+    """The learning rate for a step: linear warm-up, then constant, cosine to zero, or /10 at
+    50% and 75% of the run."""
+    if warmup and step < warmup:
+        return base * (step + 1) / warmup
+    if schedule == "constant":
+        return base
+    frac = (step - warmup) / max(1, total - warmup)
+    if schedule == "step":
+        return base * (0.1 ** (int(frac >= 0.5) + int(frac >= 0.75)))
+    return base * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
+
+
+def legal_mask_from_planes(x: torch.Tensor) -> torch.Tensor:
+    """Empty points (plane 2 of every feature set) - where a move can be - as a bool mask
+    (N, S*S)."""
+    return x[:, 2].reshape(x.shape[0], -1) > 0
+
+
+def masked_logits(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    return logits.masked_fill(~legal_mask_from_planes(x), float("-inf"))
+
+
+def topk_hits(logits: torch.Tensor, y: torch.Tensor, k: int) -> torch.Tensor:
+    return (logits.topk(k, dim=1).indices == y[:, None]).any(dim=1)
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(name)
+    except RuntimeError as exc:
+        raise GocnnError(f"bad --device {name!r}: {exc}") from None
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------- checkpoints
+def save_checkpoint(path: Path, net, opt, step: int, meta: dict) -> None:
+    """Weights, optimizer state, step and RNG in one safetensors file, written atomically."""
+    from safetensors.torch import save_file
+    from gocnn.model import _unwrap
+    tensors = {f"model.{k}": v.detach().cpu().contiguous().clone() for k, v in _unwrap(net).state_dict().items()}
+    sd = opt.state_dict()
+    for i, state in sd["state"].items():
+        for key, value in state.items():
+            t = value if torch.is_tensor(value) else torch.tensor(value)
+            tensors[f"opt.{i}.{key}"] = t.detach().cpu().contiguous().clone()
+    tensors["rng.torch"] = torch.get_rng_state().clone()
+    metadata = {"format": "gocnn-checkpoint", "step": str(step),
+                "param_groups": json.dumps(sd["param_groups"]), "meta": json.dumps(meta, sort_keys=True)}
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path, net, opt) -> tuple[int, dict]:
+    from safetensors import safe_open
+    from gocnn.model import _unwrap
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            md = f.metadata() or {}
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as exc:
+        raise GocnnError(f"cannot read checkpoint {path}: {exc}") from None
+    if md.get("format") != "gocnn-checkpoint":
+        raise GocnnError(f"{path} is not a gocnn training checkpoint")
+    model_sd = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
+    try:
+        _unwrap(net).load_state_dict(model_sd)
+    except RuntimeError as exc:
+        raise GocnnError(f"checkpoint {path} does not fit this net: {str(exc).splitlines()[0]}") from None
+    state: dict[int, dict] = {}
+    for k, v in tensors.items():
+        if k.startswith("opt."):
+            _, i, key = k.split(".", 2)
+            state.setdefault(int(i), {})[key] = v
+    opt.load_state_dict({"state": state, "param_groups": json.loads(md["param_groups"])})
+    torch.set_rng_state(tensors["rng.torch"])
+    return int(md["step"]), json.loads(md.get("meta", "{}"))
+
+
+# ---------------------------------------------------------------------- plotting
+def plot_curves(rows: list[dict], path: Path) -> None:
+    """A small PNG of training loss/accuracy and validation accuracy against steps (Pillow)."""
+    from PIL import Image, ImageDraw
+    W, H, pad = 720, 420, 50
+    img = Image.new("RGB", (W, H), "white")
+    d = ImageDraw.Draw(img)
+    pts = [r for r in rows if r.get("step")]
+    if not pts:
+        return
+    max_step = max(float(r["step"]) for r in pts) or 1
+    d.rectangle([pad, pad, W - pad, H - pad], outline="black")
+    d.text((pad, 15), "gocnn training: top-1 (train blue, val red), loss/8 (grey)", fill="black")
+    for frac in (0, 0.25, 0.5, 0.75, 1.0):
+        y = H - pad - frac * (H - 2 * pad)
+        d.line([pad - 4, y, pad, y], fill="black")
+        d.text((8, y - 6), f"{frac:.2f}", fill="black")
+    d.text((W - pad - 60, H - pad + 10), f"step {int(max_step)}", fill="black")
+
+    def series(key, color, scale=1.0):
+        xy = [(pad + float(r["step"]) / max_step * (W - 2 * pad),
+               H - pad - min(1.0, float(r[key]) / scale) * (H - 2 * pad)) for r in pts if r.get(key) not in (None, "")]
+        if len(xy) > 1:
+            d.line(xy, fill=color, width=2)
+        for x, y in xy[-1:]:
+            d.ellipse([x - 3, y - 3, x + 3, y + 3], fill=color)
+    series("loss", (150, 150, 150), scale=8.0)
+    series("top1", (40, 80, 220))
+    series("val_top1", (220, 40, 40))
+    tmp = path.with_name(path.name + ".tmp.png")
+    img.save(tmp)
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------- evaluation on shards
+@torch.inference_mode()
+def evaluate_planes(net, planes: np.ndarray, labels: np.ndarray, device, batch: int = 512) -> dict:
+    net.eval()
+    loss = top1 = top5 = 0.0
+    for i in range(0, len(labels), batch):
+        x = torch.from_numpy(planes[i:i + batch]).to(device).float()
+        y = torch.from_numpy(labels[i:i + batch]).to(device)
+        logits = masked_logits(net(x).float(), x)
+        loss += F.cross_entropy(logits, y, reduction="sum").item()
+        top1 += topk_hits(logits, y, 1).sum().item()
+        top5 += topk_hits(logits, y, 5).sum().item()
+    n = max(1, len(labels))
+    return {"val_loss": loss / n, "val_top1": top1 / n, "val_top5": top5 / n}
+
+
+# ---------------------------------------------------------------------- the loop
+def _resolve_data(args, run: Path, rank: int) -> Path:
+    """A shard directory: given, or built from SGF sources into RUN_DIR/shards."""
+    paths = [Path(p) for p in args.data]
+    if len(paths) == 1 and (paths[0] / "build.json").exists():
+        return paths[0]
+    for p in paths:
+        if not p.exists():
+            raise GocnnError(f"no such file or directory: {p}")
+    shards = run / "shards"
+    if rank == 0:
+        from gocnn.data import build
+        _log(f"building shards from {len(paths)} SGF source(s) into {shards}")
+        build(paths, shards, workers=max(1, (os.cpu_count() or 1)))
+    if _world() > 1:
+        torch.distributed.barrier()
+    return shards
+
+
+def _world() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def train(args) -> dict:
+    from gocnn.data import BatchStream, ShardSet, fixed_sample
+    from gocnn.model import POLICY_PRESETS, build_policy, load_model, save_model
+    from gocnn.features import feature_set
+
+    world = _world()
+    rank = int(os.environ.get("RANK", "0"))
+    device = _device(args.device)
+    if world > 1:
+        import torch.distributed as dist
+        backend = "nccl" if device.type == "cuda" else "gloo"
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
+        dist.init_process_group(backend)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    run = Path(args.out)
+    run.mkdir(parents=True, exist_ok=True)
+    ckpt_path = run / CHECKPOINT
+    if ckpt_path.exists() and not args.resume:
+        raise GocnnError(f"{run} already holds a run; pass --resume to continue it or use a new --out")
+    if args.resume and not ckpt_path.exists():
+        raise GocnnError(f"nothing to resume: no {CHECKPOINT} in {run}")
+    if args.batch % world:
+        raise GocnnError(f"--batch {args.batch} must divide by the {world} processes")
+
+    # the config: from the run when resuming, else from the preset (or --init)
+    run_file = run / "run.json"
+    if args.resume and run_file.exists():
+        saved = json.loads(run_file.read_text())
+        hp = saved["hparams"]
+    else:
+        hp = {k: getattr(args, k) for k in ("preset", "features", "steps", "epochs", "batch", "lr", "optimizer",
+                                            "weight_decay", "schedule", "warmup", "seed", "init")}
+        hp["data"] = [str(Path(p).resolve()) for p in args.data]
+    data_dir = _resolve_data(args, run, rank)
+    shards = ShardSet(data_dir, "train")
+    if hp.get("init"):
+        net, cfg, _ = load_model(hp["init"])
+        net.train()
+    else:
+        if hp["preset"] not in POLICY_PRESETS:
+            raise GocnnError(f"unknown preset {hp['preset']!r} (known: {', '.join(POLICY_PRESETS)})")
+        cfg = POLICY_PRESETS[hp["preset"]]
+        fs_name = hp["features"] or cfg.features
+        try:
+            fs = feature_set(fs_name)
+        except ValueError as exc:
+            raise GocnnError(str(exc)) from None
+        cfg = dataclasses.replace(cfg, features=fs.name, in_channels=fs.planes, board_size=shards.board_size)
+        torch.manual_seed(hp["seed"])
+        net = build_policy(cfg)
+    if cfg.board_size != shards.board_size:
+        raise GocnnError(f"the net is for {cfg.board_size}x{cfg.board_size}, the data is {shards.board_size}x{shards.board_size}")
+    if hp["steps"] is None and hp["epochs"] is None:
+        hp["steps"] = 10000
+    total = hp["steps"] if hp["steps"] is not None else int(hp["epochs"] * shards.positions / hp["batch"])
+    base_lr = hp["lr"] if hp["lr"] is not None else (0.05 if hp["optimizer"] == "sgd" else 1e-3)
+    if rank == 0 and not (args.resume and run_file.exists()):
+        tmp = run_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"hparams": hp, "config": dataclasses.asdict(cfg), "total_steps": total,
+                                   "data_dir": str(data_dir)}, indent=1, sort_keys=True))
+        os.replace(tmp, run_file)
+
+    net = net.to(device).to(memory_format=torch.channels_last)  # faster convolutions on CPU and GPU
+    decay = [p for n, p in net.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in net.named_parameters() if p.ndim <= 1]
+    groups = [{"params": decay, "weight_decay": hp["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}]
+    if hp["optimizer"] == "sgd":
+        opt = torch.optim.SGD(groups, lr=base_lr, momentum=0.9, nesterov=True)
+    else:
+        opt = torch.optim.AdamW(groups, lr=base_lr)
+    start = 0
+    meta: dict = {"seconds": 0.0}
+    if args.resume:
+        start, meta = load_checkpoint(ckpt_path, net, opt)
+        _log(f"resumed {run} at step {start}/{total}")
+    model = net
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        model = DDP(net, device_ids=[device.index] if device.type == "cuda" else None)
+    if args.compile:
+        model = torch.compile(model)
+    amp = device.type == "cuda" if args.amp == "auto" else args.amp == "on"
+    amp_dtype = torch.bfloat16
+
+    # validation sample (rank 0), fixed for the whole run
+    val = None
+    if rank == 0:
+        try:
+            vset = ShardSet(data_dir, "val")
+            pos = fixed_sample(vset, args.eval_positions)
+            val = vset.encode_positions(pos, cfg.features)
+        except GocnnError:
+            _log("no validation games in the shards: validation skipped")
+
+    per_rank = hp["batch"] // world
+    stream = BatchStream(data_dir, cfg.features, per_rank, hp["seed"], start, total, rank=rank, world=world)
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=max(0, args.workers),
+                                         persistent_workers=False, prefetch_factor=4 if args.workers > 0 else None)
+    metrics_file = run / METRICS
+    rows = _read_metrics(metrics_file, upto=start) if rank == 0 else []
+    writer = _tensorboard(run) if rank == 0 else None
+    bar = _Bar(total, start) if rank == 0 else None
+    t_start = time.perf_counter()
+    seconds0 = float(meta.get("seconds", 0.0))
+    window_loss = window_hits = window_n = 0.0
+    window_t = time.perf_counter()
+    step = start
+    last = {}
+    stopped_early = False
+    model.train()
+    for step_id, x, y in loader:
+        if step_id != step:  # pragma: no cover - the stream keeps order by construction
+            raise RuntimeError(f"data order broken: got step {step_id}, expected {step}")
+        x = x.to(device, non_blocking=True).float().contiguous(memory_format=torch.channels_last)
+        y = y.to(device, non_blocking=True)
+        lr = lr_at(step, total, base_lr, hp["schedule"], hp["warmup"])
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
+            logits = model(x)
+        loss = F.cross_entropy(logits.float(), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        window_loss += loss.item() * len(y)
+        window_hits += (logits.argmax(1) == y).sum().item()
+        window_n += len(y)
+        elapsed = seconds0 + time.perf_counter() - t_start
+        out_of_time = args.max_seconds is not None and time.perf_counter() - t_start >= args.max_seconds
+        if rank == 0:
+            bar.update(step, window_loss / window_n, window_hits / window_n,
+                       window_n * world / max(1e-9, time.perf_counter() - window_t))
+        do_eval = step % args.eval_every == 0 or step == total or out_of_time
+        if rank == 0 and do_eval:
+            rate = window_n * world / max(1e-9, time.perf_counter() - window_t)
+            row = {"step": step, "positions": step * hp["batch"], "seconds": round(elapsed, 1), "lr": lr,
+                   "loss": window_loss / window_n, "top1": window_hits / window_n, "positions_per_s": round(rate, 1)}
+            if val is not None:
+                row.update(evaluate_planes(net, val[0], val[1], device))
+                model.train()
+            rows.append(row)
+            last = row
+            _append_metrics(metrics_file, row)
+            if writer:
+                for k, v in row.items():
+                    if k != "step":
+                        writer.add_scalar(k, v, step)
+                writer.flush()
+            plot_curves(rows, run / "curves.png")
+            facts = {"steps": step, "positions": step * hp["batch"], "data": hp["data"], "preset": hp["preset"],
+                     "val_top1": row.get("val_top1"), "val_top5": row.get("val_top5"), "train_seconds": round(elapsed),
+                     "device": str(device), "world": world}
+            save_model(run / MODEL, net, cfg, facts)
+            bar.note(f"step {step}: loss {row['loss']:.3f} top1 {row['top1']:.3f}"
+                     + (f" val_top1 {row['val_top1']:.3f} val_top5 {row['val_top5']:.3f}" if val is not None else ""))
+            window_loss = window_hits = window_n = 0.0
+            window_t = time.perf_counter()
+        if rank == 0 and (step % args.checkpoint_every == 0 or step == total or out_of_time):
+            save_checkpoint(ckpt_path, net, opt, step, {"seconds": elapsed})
+        if out_of_time:
+            stopped_early = step < total
+            break
+    if rank == 0:
+        bar.close()
+    if world > 1:
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+    result = {"steps": step, "total_steps": total, "finished": step >= total and not stopped_early,
+              "run": str(run), "model": str(run / MODEL)}
+    result.update({k: last[k] for k in ("loss", "top1", "val_top1", "val_top5", "val_loss", "positions_per_s")
+                   if k in last})
+    return result
+
+
+def _read_metrics(path: Path, upto: int) -> list[dict]:
+    """Rows of metrics.csv up to a step (later rows belong to work lost in a crash: dropped)."""
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r.get("step") and int(r["step"]) <= upto]
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=METRIC_FIELDS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    return rows
+
+
+def _append_metrics(path: Path, row: dict) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=METRIC_FIELDS, extrasaction="ignore")
+        if new:
+            w.writeheader()
+        w.writerow(row)
+
+
+def _tensorboard(run: Path):
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except Exception:
+        return None  # tensorboard is not installed: metrics.csv and curves.png still are
+    return SummaryWriter(str(run / "tb"))
+
+
+class _Bar:
+    """A rich progress bar on a terminal, a log line every 30 s otherwise (stderr)."""
+
+    def __init__(self, total: int, start: int):
+        self.total = total
+        self.tty = sys.stderr.isatty()
+        self.last = 0.0
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            self.p = Progress(TextColumn("train"), BarColumn(), MofNCompleteColumn(),
+                              TextColumn("{task.fields[info]}"), TimeRemainingColumn(), console=Console(stderr=True))
+            self.p.start()
+            self.task = self.p.add_task("train", total=total, completed=start, info="")
+
+    def update(self, step, loss, acc, rate):
+        info = f"loss {loss:.3f} acc {acc:.3f} {rate:.0f} pos/s"
+        if self.tty:
+            self.p.update(self.task, completed=step, info=info)
+        elif time.time() - self.last > 30:
+            self.last = time.time()
+            _log(f"step {step}/{self.total} {info}")
+
+    def note(self, text):
+        if self.tty:
+            self.p.console.print(text)
+        else:
+            _log(text)
+
+    def close(self):
+        if self.tty:
+            self.p.stop()
+
+
+def cmd_train(args) -> int:
+    from gocnn.cli import emit_json
+    result = train(args)
+    if int(os.environ.get("RANK", "0")) == 0:
+        if args.json:
+            emit_json(result)
+        else:
+            print(json.dumps(result, indent=1))
+    return 0
+
+
+# ---------------------------------------------------------------------- gocnn eval
+PHASES = (("moves 1-50", 0, 50), ("moves 51-150", 50, 150), ("moves 151+", 150, 10 ** 9))
+
+
+def evaluate_games(net, cfg, records, symmetries: int = 1, batch: int = 256, device="cpu") -> dict:
+    """Top-1, top-5 and log-loss over every (non-pass) move of the games, by game phase."""
+    from gocnn.features import apply_symmetry, encode_game, invert_policy
+    size = cfg.board_size
+    sums = {name: np.zeros(4) for name, _, _ in PHASES}  # n, top1, top5, loss
+    games = 0
+
+    def flush(planes, labels, phase):
+        x = torch.from_numpy(np.concatenate(planes)).float().to(device)
+        y = torch.from_numpy(np.concatenate(labels)).to(device)
+        ph = np.concatenate(phase)
+        with torch.inference_mode():
+            if symmetries == 1:
+                logits = masked_logits(net(x).float(), x)
+                logp = torch.log_softmax(logits, dim=1)
+            else:
+                probs = 0
+                for k in range(8):
+                    xk = torch.from_numpy(np.ascontiguousarray(apply_symmetry(x.cpu().numpy(), k))).to(device)
+                    pk = torch.softmax(masked_logits(net(xk).float(), xk), dim=1).cpu().numpy()
+                    probs = probs + invert_policy(pk, k, size)
+                logp = torch.from_numpy(np.log(np.maximum(probs / 8, 1e-12))).to(device)
+            top1 = topk_hits(logp, y, 1).cpu().numpy()
+            top5 = topk_hits(logp, y, 5).cpu().numpy()
+            loss = -logp.gather(1, y[:, None]).squeeze(1).cpu().numpy()
+        for i, (name, _, _) in enumerate(PHASES):
+            m = ph == i
+            sums[name] += [m.sum(), top1[m].sum(), top5[m].sum(), loss[m].sum()]
+
+    planes, labels, phase, pending = [], [], [], 0
+    for rec in records:
+        if rec.size != size:
+            continue
+        games += 1
+        x, y, _ = encode_game(rec, cfg.features)
+        move_no = np.array([i for i, (_, p) in enumerate(rec.moves) if p is not None])
+        ph = np.digitize(move_no, [50, 150])
+        planes.append(x)
+        labels.append(y)
+        phase.append(ph)
+        pending += len(y)
+        if pending >= batch:
+            flush(planes, labels, phase)
+            planes, labels, phase, pending = [], [], [], 0
+    if pending:
+        flush(planes, labels, phase)
+    total = sum(sums.values())
+    n = max(1, total[0])
+    out = {"games": games, "positions": int(total[0]), "top1": total[1] / n, "top5": total[2] / n,
+           "log_loss": total[3] / n, "symmetries": symmetries, "phases": {}}
+    for name, s in sums.items():
+        k = max(1, s[0])
+        out["phases"][name] = {"positions": int(s[0]), "top1": s[1] / k, "top5": s[2] / k, "log_loss": s[3] / k}
+    return out
+
+
+def cmd_eval(args) -> int:
+    from gocnn import sgf
+    from gocnn.cli import emit_json
+    from gocnn.engine import default_model_path
+    from gocnn.model import load_model
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    path = args.model or default_model_path()
+    net, cfg, facts = load_model(path)
+    stats = sgf.ReadStats()
+    try:
+        records = sgf.read_games(args.sgf, sgf.Filters(sizes=(cfg.board_size,)), stats)
+        if args.max_games:
+            import itertools
+            records = itertools.islice(records, args.max_games)
+        t0 = time.perf_counter()
+        result = evaluate_games(net, cfg, records, symmetries=args.symmetries, batch=args.batch)
+    except FileNotFoundError as exc:
+        raise GocnnError(str(exc)) from None
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    result["model"] = str(path)
+    result["skipped"] = dict(stats.skipped)
+    if args.json:
+        emit_json(result)
+    else:
+        print(f"{result['games']} games, {result['positions']} positions, {args.symmetries} symmetr"
+              f"{'y' if args.symmetries == 1 else 'ies'}: top-1 {result['top1']:.2%}  top-5 {result['top5']:.2%}  "
+              f"log-loss {result['log_loss']:.3f}")
+        for name, ph in result["phases"].items():
+            print(f"  {name:14s} {ph['positions']:8d} positions  top-1 {ph['top1']:.2%}  top-5 {ph['top5']:.2%}")
+    return 0
