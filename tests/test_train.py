@@ -1,0 +1,144 @@
+"""Training: a killed run resumes bit for bit, DDP equals one process, eval counts moves."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from gocnn import data
+from gocnn.model import load_model
+
+STEPS = 8
+
+
+@pytest.fixture(scope="module")
+def shards(samples, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("train-shards")
+    data.build(sorted((samples / "sgf").glob("*.tar.gz")), out, val_fraction=0.1, workers=1,
+               members_per_unit=100, progress=False)
+    return out
+
+
+def _train_cmd(shards: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "gocnn", "train", "--data", str(shards), "--out", str(out),
+            "--preset", "tiny", "--steps", str(STEPS), "--batch", "16", "--threads", "1", "--workers", "0",
+            "--eval-every", "4", "--eval-positions", "64", "--checkpoint-every", "1", "--warmup", "2",
+            "--json", *extra]
+
+
+def _env():
+    return dict(os.environ, OMP_NUM_THREADS="1")
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    net, _, _ = load_model(path)
+    return net.state_dict()
+
+
+@pytest.fixture(scope="module")
+def straight_run(shards, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("straight") / "run"
+    proc = subprocess.run(_train_cmd(shards, out), capture_output=True, text=True, env=_env())
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["steps"] == STEPS and result["finished"]
+    return out
+
+
+def test_run_writes_model_metrics_and_curves(straight_run):
+    net, cfg, facts = load_model(straight_run / "model.safetensors")
+    assert cfg.features == "basic20" and cfg.board_size == 19 and facts["steps"] == STEPS
+    rows = (straight_run / "metrics.csv").read_text().strip().splitlines()
+    assert rows[0].startswith("step,") and [r.split(",")[0] for r in rows[1:]] == ["4", "8"]
+    assert (straight_run / "curves.png").stat().st_size > 1000
+
+
+def test_sigkilled_run_resumes_bit_for_bit(shards, straight_run, tmp_path):
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(_train_cmd(shards, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    ckpt = out / "checkpoint.safetensors"
+    deadline = time.time() + 300
+    from safetensors import safe_open
+    step = 0
+    while time.time() < deadline and proc.poll() is None:
+        if ckpt.exists():
+            try:
+                with safe_open(str(ckpt), framework="pt") as f:
+                    step = int(f.metadata()["step"])
+            except Exception:
+                step = 0
+            if step >= 3:
+                break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 3 <= step < STEPS, "the run was not caught mid-way"
+    resumed = subprocess.run(_train_cmd(shards, out, "--resume"), capture_output=True, text=True, env=_env())
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed" in resumed.stderr
+    a, b = _weights(straight_run / "model.safetensors"), _weights(out / "model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_existing_run_needs_resume(shards, straight_run):
+    proc = subprocess.run(_train_cmd(shards, straight_run), capture_output=True, text=True, env=_env())
+    assert proc.returncode == 2 and "--resume" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_ddp_two_processes_equal_one(shards, tmp_path):
+    """Two gloo processes under torchrun, each on half of every global batch, end with the
+    weights of one process on the whole batch."""
+    if shutil.which("torchrun") is None:
+        pytest.skip("torchrun not on PATH")
+    one = tmp_path / "one"
+    proc = subprocess.run(_train_cmd(shards, one), capture_output=True, text=True, env=_env())
+    assert proc.returncode == 0, proc.stderr
+    two = tmp_path / "two"
+    cmd = ["torchrun", "--standalone", "--nproc-per-node", "2", "-m", "gocnn"] + _train_cmd(shards, two)[3:]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    a, b = _weights(one / "model.safetensors"), _weights(two / "model.safetensors")
+    for k in a:
+        assert torch.allclose(a[k], b[k], atol=1e-5, rtol=1e-4), k
+    # and training did move the weights
+    assert not torch.equal(a["head.conv.weight"] if "head.conv.weight" in a else next(iter(a.values())),
+                           torch.zeros_like(next(iter(a.values()))))
+
+
+def test_eval_counts_every_move(straight_run, samples):
+    from gocnn import sgf
+    src = samples / "sgf" / "tom-sample.tar.gz"
+    proc = subprocess.run([sys.executable, "-m", "gocnn", "eval", "--model", str(straight_run / "model.safetensors"),
+                           "--sgf", str(src), "--json"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    moves = sum(1 for rec in sgf.read_games([src]) for _, p in rec.moves if p is not None)
+    assert result["positions"] == moves
+    assert sum(ph["positions"] for ph in result["phases"].values()) == moves
+    assert 0 <= result["top1"] <= result["top5"] <= 1
+    eight = subprocess.run([sys.executable, "-m", "gocnn", "eval", "--model", str(straight_run / "model.safetensors"),
+                            "--sgf", str(src), "--symmetries", "8", "--max-games", "3", "--json"],
+                           capture_output=True, text=True)
+    assert eight.returncode == 0, eight.stderr
+    assert json.loads(eight.stdout.strip().splitlines()[-1])["symmetries"] == 8
+
+
+def test_lr_schedule():
+    from gocnn.train import lr_at
+    assert lr_at(0, 100, 1.0, "cosine", 10) == pytest.approx(0.1)
+    assert lr_at(10, 100, 1.0, "cosine", 10) == pytest.approx(1.0)
+    assert lr_at(100, 100, 1.0, "cosine", 10) == pytest.approx(0.0, abs=1e-9)
+    assert lr_at(80, 100, 1.0, "step", 0) == pytest.approx(0.01)
+    assert np.isclose(lr_at(50, 100, 2.0, "constant", 0), 2.0)
