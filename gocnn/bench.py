@@ -204,3 +204,155 @@ def bench_replay(args) -> int:
         f"final positions differing from sgfmill: {mismatches}",
     ]
     return report(args, lines, result)
+
+
+# ---------------------------------------------------------------------- train / infer
+def conv_flops(net, size: int) -> float:
+    """Multiply-adds x 2 of one forward pass of a position through every convolution."""
+    import torch
+    total = 0.0
+    for m in net.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            k = m.kernel_size[0] * m.kernel_size[1]
+            total += 2.0 * m.in_channels * m.out_channels * k * size * size / m.groups
+    return total
+
+
+def _sample_shards(args) -> Path:
+    """A shard directory to train on: --data, else the repo's samples built once into a cache."""
+    if args.data:
+        return Path(args.data)
+    import tempfile
+    from gocnn import data
+    out = Path(tempfile.gettempdir()) / "gocnn-bench-shards"
+    if not (out / "manifest.json").exists():
+        data.build([SAMPLES], out, val_fraction=0.0, workers=1, progress=False)
+    return out
+
+
+def bench_train(args) -> int:
+    """Training positions/s through the real pipeline (shards -> features -> batches from a
+    DataLoader worker -> forward, backward, optimizer step) against a bare forward+backward of
+    the same net on random tensors of the same shape: how close the pipeline gets to the
+    machine's practical ceiling for this net."""
+    import dataclasses
+
+    import torch
+    import torch.nn.functional as F
+
+    from gocnn import data
+    from gocnn.features import feature_set
+    from gocnn.model import POLICY_PRESETS, build_policy
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    preset = getattr(args, "preset", None) or "small"
+    batch = 128
+    seconds = args.seconds or 20.0
+    shards = _sample_shards(args)
+    cfg = POLICY_PRESETS[preset]
+    fs = feature_set(cfg.features)
+    cfg = dataclasses.replace(cfg, in_channels=fs.planes)
+    torch.manual_seed(0)
+    net = build_policy(cfg).to(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9)
+
+    def step(x, y):
+        loss = F.cross_entropy(net(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    def rate_bare() -> float:
+        x = torch.randn(batch, fs.planes, 19, 19).contiguous(memory_format=torch.channels_last)
+        y = torch.randint(0, 361, (batch,))
+        step(x, y)
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds / 2 or n < 3:
+            step(x, y)
+            n += 1
+        return n * batch / (time.perf_counter() - t0)
+
+    def rate_pipeline() -> float:
+        stream = data.BatchStream(shards, cfg.features, batch, seed=0, start=0, stop=10 ** 9)
+        loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4)
+        it = iter(loader)
+        for _ in range(2):  # warm the worker and the JIT
+            _, x, y = next(it)
+            step(x.float().contiguous(memory_format=torch.channels_last), y)
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds / 2 or n < 3:
+            _, x, y = next(it)
+            step(x.float().contiguous(memory_format=torch.channels_last), y)
+            n += 1
+        rate = n * batch / (time.perf_counter() - t0)
+        del it, loader
+        return rate
+
+    bare = rate_bare()
+    ours = rate_pipeline()
+    flops = 3 * conv_flops(net, 19)  # forward + backward ~ 3 forwards
+    result = {"bench": "train", "preset": preset, "features": cfg.features, "batch": batch,
+              "threads": torch.get_num_threads(), "rate": round(ours, 1), "unit": "positions/s",
+              "peer": "bare forward+backward of the same net on random tensors", "peer_rate": round(bare, 1),
+              "ratio": round(ours / bare, 3), "gflops": round(ours * flops / 1e9, 1),
+              "peer_gflops": round(bare * flops / 1e9, 1)}
+    return report(args, [
+        f"pipeline {ours:8.1f} positions/s ({result['gflops']} GFLOP/s)",
+        f"bare     {bare:8.1f} positions/s ({result['peer_gflops']} GFLOP/s)",
+        f"ratio    {result['ratio']:.3f} (goal >= 0.7)"], result)
+
+
+def bench_infer(args) -> int:
+    """Milliseconds per move at batch 1 of the default net including features (what genmove
+    pays) against the bare forward of the net on a ready tensor."""
+    import statistics
+
+    import torch
+
+    from gocnn import features, sgf
+    from gocnn.engine import resolve_model_path
+    from gocnn.model import load_model
+
+    torch.set_num_threads(args.threads or 1)
+    path = resolve_model_path(args.model)
+    net, cfg, _ = load_model(path)
+    rec = next(iter(sgf.read_games([SAMPLES / "tom-sample.tar.gz"])))
+    board = rec.board()
+    for color, point in rec.moves[:120]:
+        board.play(color, point)
+    n = args.games or 200
+
+    def ours():
+        x = torch.from_numpy(features.encode(board, cfg.features)).float()[None]
+        with torch.inference_mode():
+            logits = net(x)[0]
+            logits = logits.masked_fill(x[0, 2].reshape(-1) == 0, float("-inf"))
+            return torch.softmax(logits, 0).numpy()
+
+    x0 = torch.from_numpy(features.encode(board, cfg.features)).float()[None]
+
+    def bare():
+        with torch.inference_mode():
+            return net(x0)
+
+    def times(fn):
+        for _ in range(10):
+            fn()
+        out = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) * 1000)
+        return out
+
+    a, b = times(ours), times(bare)
+    ms, bare_ms = statistics.median(a), statistics.median(b)
+    result = {"bench": "infer", "model": str(path), "threads": torch.get_num_threads(),
+              "rate": round(1000 / ms, 1), "unit": "moves/s", "ms_per_move": round(ms, 3),
+              "p95_ms": round(sorted(a)[int(0.95 * len(a)) - 1], 3),
+              "peer": "bare net forward (batch 1)", "peer_rate": round(1000 / bare_ms, 1),
+              "peer_ms": round(bare_ms, 3), "ratio": round(bare_ms / ms, 3),
+              "overhead": round(ms / bare_ms - 1, 3)}
+    return report(args, [f"features + forward {ms:.2f} ms/move (p95 {result['p95_ms']} ms)",
+                         f"bare forward       {bare_ms:.2f} ms", f"overhead {result['overhead']:.1%}"], result)
