@@ -145,7 +145,8 @@ class Board:
         self.colors: list[int] = [EMPTY] * n
         self._chains: list[_Chain | None] = [None] * n
         self.to_move = BLACK
-        self.ko = -1  # the point the player to move may not take back (simple ko), or -1
+        self.ko = -1  # the point ``ko_color`` may not take back at once (simple ko), or -1
+        self.ko_color = EMPTY
         self.captures = {BLACK: 0, WHITE: 0}  # stones captured *by* each colour
         self.hash = 0
         self._seen: dict[int, int] = {0: 1}
@@ -238,7 +239,7 @@ class Board:
                     captured.append(ch)
         if not breathes and not captured:
             return "suicide", captured, 0
-        if p == self.ko and color == self.to_move:
+        if p == self.ko and color == self.ko_color:
             return "ko", captured, 0
         new_hash = self.hash ^ self._z[color][p]
         if captured:
@@ -298,7 +299,7 @@ class Board:
                     break
             else:
                 raise IllegalMove("suicide", point, self.size)
-        if point == self.ko and color == self.to_move:
+        if point == self.ko and color == self.ko_color:
             raise IllegalMove("ko", point, self.size)
         z = self._z
         new_hash = self.hash ^ z[color][point]
@@ -347,6 +348,7 @@ class Board:
             self.captures[color] += len(removed)
             self.ko = removed[0] if (len(removed) == 1 and len(chain.stones) == 1
                                      and len(chain.libs) == 1) else -1
+            self.ko_color = opp
         else:
             self.ko = -1
         self.hash = new_hash

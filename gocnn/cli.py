@@ -114,14 +114,17 @@ def _add_mnist(sub) -> None:
     p.set_defaults(handler=_lazy("gocnn.mnist:cmd_mnist"), mnist_parser=p)
     msub = p.add_subparsers(dest="mnist_command", metavar="{train,eval,predict,filters}", required=True)
     q = msub.add_parser("train", help="train a CNN on MNIST")
-    q.add_argument("--arch", default="seed")
-    q.add_argument("--epochs", type=int, default=1)
-    q.add_argument("--batch", type=int, default=64)
-    q.add_argument("--lr", type=float, default=None)
-    q.add_argument("--data", default=None, metavar="DIR")
+    q.add_argument("--arch", default="seed", choices=["seed", "improved", "small"],
+                   help="seed: the classic Keras MNIST CNN; improved: batch norm, dropout, "
+                        "one-cycle schedule, augmentation; small: a quick net")
+    q.add_argument("--epochs", type=int, default=None, help="default: the arch's (seed 1, improved 5)")
+    q.add_argument("--batch", type=int, default=None, help="default: the arch's (seed 64)")
+    q.add_argument("--lr", type=float, default=None, help="default: the arch's (seed 1e-4)")
+    q.add_argument("--data", default=None, metavar="DIR",
+                   help="idx(.gz) files or mnist.npz (default: cache, else download)")
     q.add_argument("--out", default="mnist.safetensors", metavar="FILE")
     q.add_argument("--seed", type=int, default=0)
-    q.add_argument("--threads", type=int, default=0)
+    q.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
     q.add_argument("--json", action="store_true")
     q = msub.add_parser("eval", help="test accuracy of a saved model")
     q.add_argument("--model", required=True, metavar="FILE")
@@ -223,9 +226,9 @@ BENCHES = {
     "mnist": "gocnn.mnist:bench_mnist",
     "train": "gocnn.bench:bench_train",
     "infer": "gocnn.bench:bench_infer",
-    "gtp": "gocnn.bench:bench_gtp",
+    "gtp": "gocnn.bench_gtp:bench_gtp",
     "selfplay": "selfplay.games:bench_selfplay",
-    "tui-startup": "gocnn.bench:bench_tui_startup",
+    "tui-startup": "gocnn.tui.bench:bench_tui_startup",
 }
 
 

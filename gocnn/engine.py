@@ -13,9 +13,10 @@ points (averaged over the 8 board symmetries if asked), masked to legal moves.  
 * it never fills one of its own eyes and never repeats an earlier position (positional superko);
 * it does not put a chain of ``SELF_ATARI_MIN`` or more stones into atari while any other
   move is available;
-* late in the game, or once the opponent has passed, it asks the playout estimate of
-  :mod:`gocnn.scoring` which points are settled and plays only where something is still at
-  stake; when nothing is, it passes;
+* late in the game, or once the opponent has passed, a move inside an area one colour
+  already encloses is checked against the playout estimate of :mod:`gocnn.scoring`: settled
+  points are skipped, and when nothing is left at stake it passes (contested points need no
+  estimate, so the playouts run only near the end);
 * it resigns only when the estimate gives it less than ``1 - resign_threshold`` chance late in
   the game, and by a wide margin (never in cleanup mode);
 * in cleanup mode (``kgs-genmove_cleanup``) it first captures the stones the estimate says are
@@ -42,6 +43,7 @@ SELF_ATARI_MIN = 3  # a self-atari of a chain this large is avoided while anythi
 SETTLED = 0.8  # |ownership| at which a point is decided: playing there changes nothing
 LATE_FRACTION = 0.45  # from move size*size*LATE_FRACTION on, genmove consults the estimate
 RESIGN_FROM = 0.35  # no resignation before move size*size*RESIGN_FROM
+RESIGN_EVERY = 4  # the resignation check (a playout estimate) runs every this many moves
 RESIGN_MARGIN = 0.1  # ... nor unless the estimate's margin is at least this share of the board
 
 
@@ -142,14 +144,15 @@ def choose_move(board: Board, probs: np.ndarray, *, temperature: float = 0.0,
     last = board.last_move
     opp_passed = last is not None and last[1] is None and last[0] != color
 
-    est = None
-    if cleanup or opp_passed or number >= n * LATE_FRACTION or resign_threshold < 1.0 and number >= n * RESIGN_FROM:
-        if estimate_fn is None:
-            from gocnn.scoring import estimate as estimate_fn
-        est = estimate_fn(board, playouts)
+    late = cleanup or opp_passed or number >= n * LATE_FRACTION
+    resign_check = (resign_threshold < 1.0 and not cleanup and number >= n * RESIGN_FROM
+                    and number % RESIGN_EVERY == 0)
+    if estimate_fn is None:
+        from gocnn.scoring import estimate as estimate_fn
+    est = estimate_fn(board, playouts) if (cleanup or opp_passed or resign_check) else None
     win = est.win_rate(color) if est is not None else None
 
-    if est is not None and not cleanup and resign_threshold < 1.0 and number >= n * RESIGN_FROM:
+    if est is not None and resign_check:
         margin = float(est.ownership.sum()) - board.komi
         if color != BLACK:
             margin = -margin
@@ -185,22 +188,27 @@ def choose_move(board: Board, probs: np.ndarray, *, temperature: float = 0.0,
             return "superko"
         return None
 
-    def settled(p: int) -> bool:
-        return est is not None and (opp_passed or number >= n * LATE_FRACTION or cleanup) \
-            and abs(float(est.ownership[p])) >= SETTLED
-
     if targets:
         for p in order:
             p = int(p)
             if p in targets and acceptable(p) is None and self_atari_size(board, color, p) < SELF_ATARI_MIN:
                 return Decision(p, "cleanup: capture dead stones", win)
 
+    owner = None  # who encloses each empty point (cheap): only enclosed points need the estimate
     for p in order:
         p = int(p)
-        if acceptable(p) is not None or settled(p):
+        if acceptable(p) is not None or self_atari_size(board, color, p) >= SELF_ATARI_MIN:
             continue
-        if self_atari_size(board, color, p) >= SELF_ATARI_MIN:
-            continue
+        if late:
+            if est is None:
+                if owner is None:
+                    owner = board.area()[2]
+                if owner[p] == EMPTY:
+                    return Decision(p, "policy (contested point)", win)
+                est = estimate_fn(board, playouts)
+                win = est.win_rate(color)
+            if abs(float(est.ownership[p])) >= SETTLED:
+                continue  # settled: nothing to gain there
         return Decision(p, "policy", win)
     return Decision(None, "nothing left worth playing", win)
 

@@ -20,6 +20,7 @@ thread started by :func:`cmd_gtp`, so the first reply comes at once.
 from __future__ import annotations
 
 import math
+import os
 import queue
 import re
 import sys
@@ -38,6 +39,7 @@ _VERTEX = re.compile(r"^[A-HJ-Z][0-9]{1,2}$")
 _ID = re.compile(r"^[0-9]+$")
 ANALYSIS_MOVES = 30  # at most this many moves in an lz-analyze info line
 ANALYSIS_MIN_PRIOR = 0.001
+SGF_MAX_BYTES = 32 * 1024 * 1024
 
 
 class GtpError(Exception):
@@ -413,7 +415,11 @@ class GtpEngine:
             raise GtpError("syntax error")
         if not self.board.history or self.board.history[-1][0] != "move":
             raise GtpError("cannot undo")
-        self.board.undo()
+        # back to the position right after the move before: the side to move and the ko ban
+        # are that position's (Board.undo would hand the turn to the undone move's colour)
+        komi = self.board.komi
+        self.board.replay(self.board.history[:-1])
+        self.board.komi = komi
         return ""
 
     # -------------------------------------------------------------- reading the board
@@ -458,7 +464,11 @@ class GtpEngine:
         from gocnn.sgf import SgfError, parse_games
 
         try:
-            data = Path(args[0]).read_bytes()[: 32 * 1024 * 1024]
+            path = Path(args[0])
+            if not path.is_file():  # not a device, a pipe or a directory
+                raise OSError("not a regular file")
+            with path.open("rb") as f:
+                data = f.read(SGF_MAX_BYTES)
             rec = next(r for r in parse_games(data, args[0]) if not isinstance(r, SgfError))
         except (OSError, StopIteration, ValueError):
             raise GtpError("cannot load file") from None
@@ -641,9 +651,29 @@ def free_handicap_points(size: int, n: int) -> list[int]:
 
 # ---------------------------------------------------------------------- the loop
 def _reader(stream, lines: "queue.Queue[str | None]") -> None:
+    """Feed input lines to the queue; None at end of input.  Reads the raw file descriptor
+    when there is one, so that this daemon thread never holds a buffered reader's lock at
+    interpreter shutdown."""
     try:
-        for raw in iter(stream.readline, b""):
-            lines.put(raw.decode("utf-8", "replace"))
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    try:
+        if fd is None:
+            for raw in iter(stream.readline, b""):
+                lines.put(raw.decode("utf-8", "replace"))
+        else:
+            pending = b""
+            while True:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    break
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                for raw in complete:
+                    lines.put(raw.decode("utf-8", "replace") + "\n")
+            if pending:
+                lines.put(pending.decode("utf-8", "replace"))
     except (OSError, ValueError):
         pass
     lines.put(None)

@@ -21,6 +21,8 @@ from numba import njit
 
 from gocnn.board import BLACK, EMPTY, WHITE, Board, Score
 
+SELF_ATARI_MIN = 2  # playouts do not put chains this large into atari
+RESPOND = True  # playouts capture / save chains the last move put in atari
 DEAD_THRESHOLD = 0.0  # a chain is dead when its mean ownership leans to the opponent beyond this
 
 
@@ -77,7 +79,117 @@ def _chain_libs_at_most(p, color, head, nxt, nb, limit, seen, stamp):
 
 
 @njit(cache=True)
-def _playouts(start, to_move, ko0, nb, dg, n_playouts, seed, komi):
+def _one_liberty(p, color, nxt, nb):
+    """The liberty of a chain known to have exactly one (or -1)."""
+    s = p
+    while True:
+        for k in range(4):
+            q = nb[s, k]
+            if q < 0:
+                break
+            if color[q] == 0:
+                return q
+        s = nxt[s]
+        if s == p:
+            break
+    return -1
+
+
+@njit(cache=True)
+def _libs_after(p, player, color, head, nxt, nb, seen, stamp):
+    """Liberties (counted up to 2) of ``player``'s chain through empty ``p`` after playing
+    there; 2 when the move captures (it then gains liberties back).  Uses the marks
+    ``stamp`` .. ``stamp + 4`` in ``seen``."""
+    count = 0
+    seen[p] = stamp
+    for k in range(4):
+        q = nb[p, k]
+        if q < 0:
+            break
+        if color[q] == 0:
+            if seen[q] != stamp:
+                seen[q] = stamp
+                count += 1
+        elif color[q] != player:
+            if _chain_libs_at_most(q, color, head, nxt, nb, 2, seen, stamp + 1 + k) == 1:
+                return 2
+    if count >= 2:
+        return 2
+    # the capture probes above used stamps stamp+1 .. stamp+4; ours is still stamp
+    for k in range(4):
+        q = nb[p, k]
+        if q < 0:
+            break
+        if color[q] == player:
+            s = q
+            while True:
+                for j in range(4):
+                    r = nb[s, j]
+                    if r < 0:
+                        break
+                    if color[r] == 0 and seen[r] != stamp:
+                        seen[r] = stamp
+                        count += 1
+                        if count >= 2:
+                            return 2
+                s = nxt[s]
+                if s == q:
+                    break
+    return count
+
+
+@njit(cache=True)
+def _playable(p, player, ko, color, head, nxt, nb, dg, seen, stamp, size_of, sa_min):
+    """0: not playable (ko, own eye, suicide, self-atari of a chain of ``sa_min`` or more
+    stones); 1: playable."""
+    if p == ko or color[p] != 0:
+        return 0
+    eye = True
+    for k in range(4):
+        q = nb[p, k]
+        if q < 0:
+            break
+        if color[q] != player:
+            eye = False
+            break
+    if eye:
+        bad = 0
+        n_dg = 0
+        for k in range(4):
+            q = dg[p, k]
+            if q < 0:
+                break
+            n_dg += 1
+            if color[q] == 3 - player:
+                bad += 1
+        if (n_dg < 4 and bad == 0) or (n_dg == 4 and bad <= 1):
+            return 0
+    libs = _libs_after(p, player, color, head, nxt, nb, seen, stamp)
+    if libs == 0:
+        return 0
+    if libs == 1:
+        # self-atari: allowed for small chains (throw-ins, nakade), not for larger ones
+        total = 1
+        for k in range(4):
+            q = nb[p, k]
+            if q < 0:
+                break
+            if color[q] == player:
+                h = head[q]
+                dup = False
+                for j in range(k):
+                    r = nb[p, j]
+                    if r >= 0 and color[r] == player and head[r] == h:
+                        dup = True
+                if not dup:
+                    total += size_of[h]
+        if total >= sa_min:
+            return 0
+    return 1
+
+
+@njit(cache=True)
+def _playouts(start, to_move, ko0, nb, dg, n_playouts, seed, komi, sa_min, respond):
     """Ownership sums per point (+1 black, -1 white) and black's wins over ``n_playouts``."""
     n = start.shape[0]
     own = np.zeros(n, dtype=np.float64)
@@ -114,7 +226,7 @@ def _playouts(start, to_move, ko0, nb, dg, n_playouts, seed, komi):
                 # grow the chain of p, relabelling to p
                 stack = [p]
                 members = [p]
-                stamp += 1
+                stamp += 6
                 seen[p] = stamp
                 while len(stack) > 0:
                     s = stack.pop()
@@ -143,65 +255,49 @@ def _playouts(start, to_move, ko0, nb, dg, n_playouts, seed, komi):
                         plibs[head[p]] += 1
         player = to_move
         ko = ko0
+        last = -1
         passes = 0
         moves = 0
         max_moves = 3 * n
         while passes < 2 and moves < max_moves:
             moves += 1
             played = -1
-            if n_empty > 0:
+            # answer the last move: capture its chain if in atari, else save a chain of ours
+            # it put in atari
+            if respond and last >= 0 and color[last] != 0:
+                stamp += 6
+                if _chain_libs_at_most(last, color, head, nxt, nb, 2, seen, stamp) == 1:
+                    q = _one_liberty(last, color, nxt, nb)
+                    stamp += 6
+                    if q >= 0 and _playable(q, player, ko, color, head, nxt, nb, dg, seen, stamp, size_of, sa_min) == 1:
+                        played = q
+                if played < 0:
+                    for k in range(4):
+                        r = nb[last, k]
+                        if r < 0:
+                            break
+                        if color[r] == player:
+                            stamp += 6
+                            if _chain_libs_at_most(r, color, head, nxt, nb, 2, seen, stamp) == 1:
+                                q = _one_liberty(r, color, nxt, nb)
+                                stamp += 6
+                                if q >= 0 and _playable(q, player, ko, color, head, nxt, nb, dg, seen, stamp, size_of, sa_min) == 1:
+                                    stamp += 6
+                                    if _libs_after(q, player, color, head, nxt, nb, seen, stamp) >= 2:
+                                        played = q
+                                        break
+            if played < 0 and n_empty > 0:
                 start_i = int(_xorshift(state) % np.uint64(n_empty))
                 for t in range(n_empty):
                     p = empties[(start_i + t) % n_empty]
-                    if p == ko:
-                        continue
-                    # own eye?  every neighbour ours, few enemy diagonals
-                    eye = True
-                    n_nb = 0
-                    for k in range(4):
-                        q = nb[p, k]
-                        if q < 0:
-                            break
-                        n_nb += 1
-                        if color[q] != player:
-                            eye = False
-                            break
-                    if eye:
-                        bad = 0
-                        n_dg = 0
-                        for k in range(4):
-                            q = dg[p, k]
-                            if q < 0:
-                                break
-                            n_dg += 1
-                            if color[q] == 3 - player:
-                                bad += 1
-                        if (n_dg < 4 and bad == 0) or (n_dg == 4 and bad <= 1):
-                            continue
-                    # legal?  an empty neighbour, a capture, or a friendly chain with 2+ liberties
-                    legal = False
-                    for k in range(4):
-                        q = nb[p, k]
-                        if q < 0:
-                            break
-                        if color[q] == 0:
-                            legal = True
-                            break
-                        stamp += 1
-                        libs = _chain_libs_at_most(q, color, head, nxt, nb, 2, seen, stamp)
-                        if color[q] == player:
-                            if libs >= 2:
-                                legal = True
-                                break
-                        elif libs == 1:
-                            legal = True
-                            break
-                    if legal:
+                    stamp += 6
+                    if _playable(p, player, ko, color, head, nxt, nb, dg, seen, stamp, size_of, sa_min) == 1:
                         played = p
                         break
             if played < 0:
                 passes += 1
                 ko = -1
+                last = -1
                 player = 3 - player
                 continue
             passes = 0
@@ -278,9 +374,10 @@ def _playouts(start, to_move, ko0, nb, dg, n_playouts, seed, komi):
                         plibs[head[q]] += 1
             ko = -1
             if n_removed == 1 and size_of[head[p]] == 1:
-                stamp += 1
+                stamp += 6
                 if _chain_libs_at_most(p, color, head, nxt, nb, 2, seen, stamp) == 1:
                     ko = removed[0]
+            last = p
             player = 3 - player
         # ---- count: stones, and empty points whose neighbours are all one colour
         score = 0.0
@@ -334,7 +431,7 @@ def ownership(board: Board, playouts: int = 64, seed: int | None = None) -> tupl
     if seed is None:
         seed = board.hash & 0x7FFFFFFFFFFF
     own, wins = _playouts(start, int(board.to_move), int(board.ko), nb, dg, int(playouts),
-                          int(seed) + 1, float(board.komi))
+                          int(seed) + 1, float(board.komi), SELF_ATARI_MIN, RESPOND)
     return own / playouts, wins / playouts
 
 

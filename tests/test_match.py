@@ -1,0 +1,109 @@
+"""The referee: a full 9x9 game of ``gocnn gtp`` against GNU Go, scored by both."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gocnn.match import GtpClient, run_match, summarize, wilson, GameResult
+
+
+@pytest.fixture(scope="module")
+def tiny_net(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    from gocnn.model import POLICY_PRESETS, build_policy, save_model
+
+    cfg = dataclasses.replace(POLICY_PRESETS["tiny"], board_size=9)
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("net") / "tiny9.safetensors"
+    save_model(path, build_policy(cfg), cfg, {"note": "random init, for tests"})
+    return path
+
+
+def gocnn_cmd(*args: str) -> str:
+    return " ".join([sys.executable, "-m", "gocnn", "gtp", *args])
+
+
+@pytest.mark.gnugo
+def test_full_game_against_gnugo_both_engines_agree_on_the_score(gnugo, tiny_net, tmp_path):
+    gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules"
+    games, summary = run_match(gocnn_cmd("--model", str(tiny_net), "--resign", "1"), gnu, games=1,
+                               size=9, komi=7.5, out=tmp_path, move_time=120)
+    g = games[0]
+    assert g.reason == "two passes", g
+    assert g.result[:2] in ("B+", "W+")
+    # the two engines' own final_score, and the referee's, agree
+    assert g.engine_scores["A"] == g.engine_scores["B"] == g.result, g
+    sgf = (tmp_path / "game-0001.sgf").read_text()
+    assert "SZ[9]" in sgf and f"RE[{g.result}]" in sgf and "PB[gocnn" in sgf and "PW[GNU Go" in sgf
+    assert summary["engines"]["B"]["wins"] + summary["engines"]["A"]["wins"] == 1
+    assert summary["engines"]["A"]["sec_per_move"] > 0
+
+
+@pytest.mark.gnugo
+def test_cli_json_alternating_with_gnugo_as_scorer(gnugo, tmp_path):
+    gnu = f"{gnugo} --mode gtp --level 0 --chinese-rules"
+    proc = subprocess.run([sys.executable, "-m", "gocnn", "match", "--black", gocnn_cmd("--random"),
+                           "--white", gnu, "--games", "2", "--size", "7", "--komi", "0.5", "--alternate",
+                           "--scorer", gnu, "--out", str(tmp_path), "--json"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["games"] == 2 and [g["black"] for g in report["games_detail"]] == ["A", "B"]
+    assert sorted(p.name for p in tmp_path.glob("*.sgf")) == ["game-0001.sgf", "game-0002.sgf"]
+    for side in ("A", "B"):
+        e = report["engines"][side]
+        assert 0 <= e["ci95"][0] <= e["ci95"][1] <= 1 and e["moves"] > 0
+
+
+def test_forfeits_time_and_illegal_moves(tmp_path):
+    """A hanging engine loses on time; an engine that plays garbage loses by forfeit."""
+    hang = tmp_path / "hang.py"
+    hang.write_text(
+        "import sys, time\n"
+        "for line in sys.stdin:\n"
+        "    w = line.split()\n"
+        "    if not w: continue\n"
+        "    if w[0] == 'genmove': time.sleep(30)\n"
+        "    out = {'name': 'hang', 'version': '1', 'quit': ''}.get(w[0], '')\n"
+        "    print('= ' + out + '\\n', flush=True)\n"
+        "    if w[0] == 'quit': break\n")
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "import sys\n"
+        "for line in sys.stdin:\n"
+        "    w = line.split()\n"
+        "    if not w: continue\n"
+        "    out = {'name': 'bad', 'version': '1', 'genmove': 'A1'}.get(w[0], '')\n"
+        "    print('= ' + out + '\\n', flush=True)\n"
+        "    if w[0] == 'quit': break\n")
+    games, _ = run_match(f"{sys.executable} {hang}", gocnn_cmd("--random"), games=1, size=5, move_time=1)
+    assert games[0].result == "W+T" and games[0].winner == "B"
+    games, _ = run_match(gocnn_cmd("--random"), f"{sys.executable} {bad}", games=2, size=5, move_time=30)
+    assert all(g.result.endswith("+F") and g.winner == "A" for g in games), games
+
+
+def test_wilson_interval():
+    assert wilson(0, 0) == (0.0, 1.0)
+    lo, hi = wilson(10, 20)
+    assert lo < 0.5 < hi and abs((lo + hi) / 2 - 0.5) < 1e-9
+    lo, hi = wilson(20, 20)
+    assert hi == 1.0 and 0.8 < lo < 0.9
+
+
+def test_summary_counts_draws_as_half():
+    games = [GameResult(1, "A", "B", "0", None, "two passes", 10),
+             GameResult(2, "B", "A", "B+R", "B", "resigned", 10)]
+    s = summarize(games, {"A": "a", "B": "b"})
+    assert s["engines"]["A"]["wins"] == 0.5 and s["engines"]["B"]["wins"] == 1.5
+
+
+def test_engine_that_does_not_start_is_a_clear_error():
+    from gocnn.errors import GocnnError
+
+    with pytest.raises(GocnnError, match="cannot start"):
+        GtpClient("/no/such/engine --mode gtp")
