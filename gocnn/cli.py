@@ -222,7 +222,7 @@ def _add_selfplay(sub) -> None:
 # ---------------------------------------------------------------------- bench
 BENCHES = {
     "replay": "gocnn.bench:bench_replay",
-    "features": "gocnn.bench:bench_features",
+    "features": "gocnn.bench_features:bench_features",
     "mnist": "gocnn.mnist:bench_mnist",
     "train": "gocnn.bench:bench_train",
     "infer": "gocnn.bench:bench_infer",

@@ -38,21 +38,52 @@ from numba import njit
 from gocnn.board import BLACK, EMPTY, WHITE, Board
 
 
+# (group name, planes) in the order the planes are stacked; a set is a prefix of this table
+GROUPS = (
+    ("stone_colour", 3),
+    ("ones", 1),
+    ("turns_since", 8),
+    ("liberties", 8),
+    ("capture_size", 8),
+    ("self_atari_size", 8),
+    ("liberties_after", 8),
+    ("ladder_capture", 1),
+    ("ladder_escape", 1),
+    ("sensibleness", 1),
+    ("zeros", 1),
+)
+
+
 @dataclass(frozen=True)
 class FeatureSet:
     name: str
-    planes: int
-    kind: int  # kernel switch
+    groups: tuple[tuple[str, int], ...]
+    kind: int  # kernel switch: 0 = basic12, 1 = basic20, 2 = alphago48
+
+    @property
+    def planes(self) -> int:
+        """The number of input channels of a net fed with this set."""
+        return sum(n for _, n in self.groups)
+
+    def index(self, group: str) -> slice:
+        """The planes of one group, e.g. ``x[fs.index("liberties")]``.  Raises KeyError."""
+        start = 0
+        for name, n in self.groups:
+            if name == group:
+                return slice(start, start + n)
+            start += n
+        raise KeyError(f"feature set {self.name!r} has no plane group {group!r}")
 
 
 FEATURE_SETS = {
-    "basic12": FeatureSet("basic12", 12, 0),
-    "basic20": FeatureSet("basic20", 20, 1),
-    "alphago48": FeatureSet("alphago48", 48, 2),
+    "basic12": FeatureSet("basic12", GROUPS[:3], 0),
+    "basic20": FeatureSet("basic20", GROUPS[:4], 1),
+    "alphago48": FeatureSet("alphago48", GROUPS, 2),
 }
 
 
 def feature_set(name: str) -> FeatureSet:
+    """The set called ``name``.  Raises ValueError for an unknown name."""
     try:
         return FEATURE_SETS[name]
     except KeyError:
@@ -268,117 +299,201 @@ def _legal_place(color, head, nxt, csz, nb, nn, p, c, ko):
 
 
 LADDER_DEPTH = 120  # plies read at most; deeper ladders count as escapes
-LADDER_NODES = 400  # positions read at most per ladder question
+LADDER_NODES = 400  # moves tried at most per ladder question; beyond it, an escape
+
+
+def _ladder_workspace(n: int):
+    """Scratch arrays of the ladder reader, allocated once per call of the kernels: a stack of
+    board states (one per ply) and the candidate moves of each node."""
+    d = LADDER_DEPTH + 1
+    return (np.empty((d, n), np.int8), np.empty((d, n), np.int16), np.empty((d, n), np.int16),
+            np.empty((d, n), np.int16), np.zeros(n, np.int32), np.empty((d, 8), np.int16),
+            np.zeros(d, np.int32), np.zeros(d, np.int32), np.zeros(d, np.bool_),
+            np.empty(n, np.int16), np.empty(n, np.int16), np.full(d, -1, np.int16))
+
+
+_NO_LADDERS = _ladder_workspace(1)  # never written to
 
 
 @njit(cache=True, nogil=True)
-def _ladder(color, head, nxt, csz, nb, nn, stone, d, attacker_first, mark, stamp):
-    """Is the defender (colour d) chain through ``stone`` captured in a ladder?
+def _one_lib(color, nxt, nb, nn, h):
+    """The only liberty of the chain at head h, or -1 if it has none or more than one."""
+    lib = -1
+    s = h
+    while True:
+        for i in range(nn[s]):
+            q = nb[s, i]
+            if color[q] == 0 and q != lib:
+                if lib >= 0:
+                    return -1
+                lib = q
+        s = nxt[s]
+        if s == h:
+            return lib
 
-    ``attacker_first``: the attacker is to move and the chain has two liberties (may an atari
-    capture it?); otherwise the defender is to move with the chain in atari.  An AND/OR
-    depth-first search with an explicit stack (no recursion): the attacker wins a node if any
-    atari works, the defender if any reply (extending, or capturing an attacker chain in atari)
-    reaches three liberties or a ladder the attacker cannot win."""
-    n = color.shape[0]
+
+@njit(cache=True, nogil=True)
+def _ext_free(color, head, nxt, nb, nn, h, lib, block, mark, stamp):
+    """The chain at head h (colour d) has no liberty but ``lib`` once ``block`` is filled (or
+    block = -1).  A lower bound, capped at 3, of its liberties after it extends at lib: the
+    empty neighbours of lib and the liberties of the other d chains it joins there (captures
+    only add to them).  3 means the chain escapes outright."""
+    d = color[h]
+    stamp[0] += 1
+    st = stamp[0]
+    mark[lib] = st
+    if block >= 0:
+        mark[block] = st
+    free = 0
+    for i in range(nn[lib]):
+        q = nb[lib, i]
+        v = color[q]
+        if v == 0:
+            if mark[q] != st:
+                mark[q] = st
+                free += 1
+        elif v == d and head[q] != h:
+            hq = head[q]
+            s = hq
+            while True:
+                for j in range(nn[s]):
+                    r = nb[s, j]
+                    if color[r] == 0 and mark[r] != st:
+                        mark[r] = st
+                        free += 1
+                s = nxt[s]
+                if s == hq or free >= 3:
+                    break
+        if free >= 3:
+            return 3
+    return free
+
+
+@njit(cache=True, nogil=True)
+def _ladder_node(c0, h0, x0, nb, nn, stone, d, top, k, libs, cand, ncand, nexti, is_att, seen,
+                 mark, stamp):
+    """Fill in the candidate moves of the node on the stack at ``top``, whose defender chain
+    (colour d, through ``stone``) has the k liberties ``libs``: the attacker's ataris at two
+    liberties, the defender's extension and captures in atari."""
+    h = h0[stone]
+    nexti[top] = 0
+    nc = 0
+    if k == 2:
+        is_att[top] = True
+        # an atari at one liberty after which extending at the other reaches three liberties
+        # fails at once: not worth a ply
+        l0, l1 = libs[0], libs[1]
+        if _ext_free(c0, h0, x0, nb, nn, h, l1, l0, mark, stamp) < 3:
+            cand[top, nc] = l0
+            nc += 1
+        if _ext_free(c0, h0, x0, nb, nn, h, l0, l1, mark, stamp) < 3:
+            cand[top, nc] = l1
+            nc += 1
+    else:
+        is_att[top] = False
+        cand[top, 0] = libs[0]  # extending first: it settles most ladders at once
+        nc = 1
+        # then captures of attacker chains in atari next to the defender (each chain once)
+        a = 3 - d
+        nseen = 0
+        s = h
+        while True:
+            for i in range(nn[s]):
+                q = nb[s, i]
+                if c0[q] == a:
+                    hq = h0[q]
+                    dup = False
+                    for j in range(nseen):
+                        if seen[j] == hq:
+                            dup = True
+                            break
+                    if dup:
+                        continue
+                    if nseen < seen.shape[0]:
+                        seen[nseen] = hq
+                        nseen += 1
+                    l2 = _one_lib(c0, x0, nb, nn, hq)
+                    if l2 >= 0:
+                        dup = False
+                        for j in range(nc):
+                            if cand[top, j] == l2:
+                                dup = True
+                        if not dup and nc < 8:
+                            cand[top, nc] = l2
+                            nc += 1
+            s = x0[s]
+            if s == h:
+                break
+    ncand[top] = nc
+
+
+@njit(cache=True, nogil=True)
+def _ladder(color, head, nxt, csz, nb, nn, p, mover, stone, d, mark, stamp, ws):
+    """Play ``mover`` at ``p``, then: is the defender (colour d) chain through ``stone``
+    captured in a ladder?
+
+    With the chain at two liberties the attacker moves first (may an atari capture it?); with
+    the chain in atari the defender does.  An AND/OR depth-first search with an explicit stack
+    (no recursion: recursive kernels crashed when loaded from numba's cache): the attacker wins
+    a node if any atari works, the defender if any reply (extending, or capturing an attacker
+    chain in atari next to it) reaches three liberties or a ladder the attacker cannot win.
+    A ko may not be retaken at once (the ladder's own kos; the game's ko is the caller's);
+    beyond LADDER_DEPTH plies or LADDER_NODES tries the chain escapes."""
+    s_color, s_head, s_nxt, s_csz, s_age, cand, ncand, nexti, is_att, scratch, seen, s_ko = ws
     a = 3 - d
-    D = LADDER_DEPTH + 1
-    s_color = np.empty((D, n), np.int8)
-    s_head = np.empty((D, n), np.int16)
-    s_nxt = np.empty((D, n), np.int16)
-    s_csz = np.empty((D, n), np.int16)
-    s_age = np.zeros(n, np.int32)
-    cand = np.empty((D, 8), np.int16)
-    ncand = np.zeros(D, np.int32)
-    nexti = np.zeros(D, np.int32)
-    is_att = np.zeros(D, np.bool_)
-    scratch = np.empty(n, np.int16)
-    scratch2 = np.empty(n, np.int16)
+    D = s_color.shape[0]
     nodes = 0
-
     s_color[0] = color
     s_head[0] = head
     s_nxt[0] = nxt
     s_csz[0] = csz
+    _, s_ko[0] = _place(s_color[0], s_head[0], s_nxt[0], s_csz[0], s_age, nb, nn, p, mover, 0)
+    if s_color[0, stone] != d:
+        return True
+    k = _libs(s_color[0], s_nxt[0], nb, nn, s_head[0, stone], mark, stamp, scratch)
+    if k >= 3 or k == 0:
+        return k == 0
     top = 0
-    is_att[0] = attacker_first
-    # generate the root's candidates
-    result = False
-    pending = True  # the node at ``top`` needs its candidates generated
+    _ladder_node(s_color[0], s_head[0], s_nxt[0], nb, nn, stone, d, 0, k, scratch, cand, ncand,
+                 nexti, is_att, seen, mark, stamp)
     while True:
-        if pending:
-            pending = False
-            c0, h0, x0 = s_color[top], s_head[top], s_nxt[top]
-            k = _libs(c0, x0, nb, nn, h0[stone], mark, stamp, scratch)
-            nexti[top] = 0
-            ncand[top] = 0
-            if is_att[top]:
-                if k == 2:
-                    cand[top, 0] = scratch[0]
-                    cand[top, 1] = scratch[1]
-                    ncand[top] = 2
-            elif k == 1:
-                lib = scratch[0]
-                # captures of attacker chains in atari next to the defender
-                nc = 0
-                h = h0[stone]
-                s = h
-                while True:
-                    for i in range(nn[s]):
-                        q = nb[s, i]
-                        if c0[q] == a:
-                            kq = _libs(c0, x0, nb, nn, h0[q], mark, stamp, scratch2)
-                            if kq == 1:
-                                dup = False
-                                for j in range(nc):
-                                    if cand[top, j] == scratch2[0]:
-                                        dup = True
-                                if not dup and nc < 7:
-                                    cand[top, nc] = scratch2[0]
-                                    nc += 1
-                    s = x0[s]
-                    if s == h:
-                        break
-                cand[top, nc] = lib
-                ncand[top] = nc + 1
         # try the next candidate of the node on top
         if nexti[top] < ncand[top] and nodes < LADDER_NODES:
             m = cand[top, nexti[top]]
             nexti[top] += 1
             nodes += 1
             mover = a if is_att[top] else d
-            if not _legal_place(s_color[top], s_head[top], s_nxt[top], s_csz[top], nb, nn, m, mover, -1):
+            if (not is_att[top]) and nexti[top] == 1 and _ext_free(
+                    s_color[top], s_head[top], s_nxt[top], nb, nn, s_head[top, stone], m, -1,
+                    mark, stamp) >= 3:
+                child = False  # the extension reaches three liberties: an escape
+            elif not _legal_place(s_color[top], s_head[top], s_nxt[top], s_csz[top], nb, nn, m, mover,
+                                  s_ko[top]):
                 continue
-            c1 = top + 1
-            if c1 >= D:
+            elif top + 1 >= D:
                 child = False  # too deep to read: an escape
             else:
+                c1 = top + 1
                 s_color[c1] = s_color[top]
                 s_head[c1] = s_head[top]
                 s_nxt[c1] = s_nxt[top]
                 s_csz[c1] = s_csz[top]
-                _place(s_color[c1], s_head[c1], s_nxt[c1], s_csz[c1], s_age, nb, nn, m, mover, 0)
+                _, s_ko[c1] = _place(s_color[c1], s_head[c1], s_nxt[c1], s_csz[c1], s_age, nb, nn, m,
+                                     mover, 0)
                 if s_color[c1, stone] != d:
                     child = True  # the defender was captured
-                elif is_att[top] and s_color[c1, m] != a:
-                    continue  # the atari stone was itself taken off: not a real try
                 else:
                     k = _libs(s_color[c1], s_nxt[c1], nb, nn, s_head[c1, stone], mark, stamp, scratch)
-                    if is_att[top]:
-                        if k != 1:
-                            continue
-                        is_att[c1] = False
-                        top = c1
-                        pending = True
-                        continue
+                    if is_att[top] and k != 1:
+                        continue  # not an atari after all (the atari captured something)
                     if k >= 3:
                         child = False
-                    elif k <= 1:
+                    elif k == 1 and not is_att[top]:
                         child = True
-                    else:
-                        is_att[c1] = True
+                    else:  # the defender to move in atari, or the attacker against two liberties
                         top = c1
-                        pending = True
+                        _ladder_node(s_color[c1], s_head[c1], s_nxt[c1], nb, nn, stone, d, c1, k,
+                                     scratch, cand, ncand, nexti, is_att, seen, mark, stamp)
                         continue
         else:
             # node exhausted: attacker found nothing (False) / every defence failed (True)
@@ -390,24 +505,20 @@ def _ladder(color, head, nxt, csz, nb, nn, stone, d, attacker_first, mark, stamp
             top -= 1
         # feed ``child`` (the value of a child of ``top``) to the node on top
         while True:
-            if is_att[top] and child:
-                pass  # an atari that works: the attacker node is won
-            elif (not is_att[top]) and (not child):
-                pass  # a defence that works: the defender node escapes
-            else:
+            if is_att[top] != child:
                 break  # keep trying this node's candidates
+            # an atari that works wins the attacker node; a defence that works, the defender's
             if top == 0:
                 return child
             top -= 1
-    return result
 
 
 @njit(cache=True, nogil=True)
 def _write_planes(out, kind, color, head, nxt, csz, age, nb, nn, dg, nd, me, t, ko, mark, stamp,
-                  libcnt):
+                  libcnt, adj, ws):
     n = color.shape[0]
     opp = 3 - me
-    # liberties of every chain, counted once
+    # liberties of every chain, counted once; adj[p] = the chains next to an empty point p
     for p in range(n):
         libcnt[p] = 0
     for p in range(n):
@@ -415,6 +526,7 @@ def _write_planes(out, kind, color, head, nxt, csz, age, nb, nn, dg, nd, me, t, 
             h0 = -1
             h1 = -1
             h2 = -1
+            h3 = -1
             for i in range(nn[p]):
                 q = nb[p, i]
                 if color[q] != 0:
@@ -425,15 +537,21 @@ def _write_planes(out, kind, color, head, nxt, csz, age, nb, nn, dg, nd, me, t, 
                             h0 = h
                         elif h1 < 0:
                             h1 = h
-                        else:
+                        elif h2 < 0:
                             h2 = h
+                        else:
+                            h3 = h
+            adj[p, 0] = h0
+            adj[p, 1] = h1
+            adj[p, 2] = h2
+            adj[p, 3] = h3
     for p in range(n):
         v = color[p]
         if v == 0:
             out[2, p] = 1
         else:
             out[0 if v == me else 1, p] = 1
-            since = t - age[p]
+            since = t - age[p] + 1  # the last move played is 1 turn old
             if since > 8:
                 since = 8
             if since < 1:
@@ -447,27 +565,22 @@ def _write_planes(out, kind, color, head, nxt, csz, age, nb, nn, dg, nd, me, t, 
         out[3, p] = 1
     if kind < 2:
         return
-    scratch = np.empty(n, np.int16)
-    fh = np.empty(4, np.int16)
-    ch = np.empty(4, np.int16)
+    fh = np.empty(4, np.int16)  # the mover's chains next to p
+    ch = np.empty(4, np.int16)  # opponent chains next to p that a move at p captures
     for p in range(n):
         if color[p] != 0 or p == ko:
             continue
-        stamp[0] += 1
-        st = stamp[0]
-        mark[p] = st
-        libs_after = 0
+        empties = 0
         cap = 0
         own = 1
         nf = 0
         ncap = 0
+        atari2 = False  # an opponent chain with two liberties next to p
         for i in range(nn[p]):
             q = nb[p, i]
             v = color[q]
             if v == 0:
-                if mark[q] != st:
-                    mark[q] = st
-                    libs_after += 1
+                empties += 1
             else:
                 h = head[q]
                 if v == me:
@@ -488,36 +601,58 @@ def _write_planes(out, kind, color, head, nxt, csz, age, nb, nn, dg, nd, me, t, 
                         ch[ncap] = h
                         ncap += 1
                         cap += csz[h]
-        for j in range(nf):
-            s = fh[j]
-            while True:
-                for i in range(nn[s]):
-                    r = nb[s, i]
-                    if color[r] == 0 and mark[r] != st:
-                        mark[r] = st
-                        libs_after += 1
-                s = nxt[s]
-                if s == fh[j]:
-                    break
-        for j in range(ncap):
-            s = ch[j]
-            while True:
-                if mark[s] != st:
-                    touch = False
+                elif libcnt[h] == 2:
+                    atari2 = True
+        # liberties of the mover's chain after a move at p
+        if ncap == 0 and nf == 0:
+            libs_after = empties
+        elif ncap == 0 and nf == 1:
+            h = fh[0]
+            libs_after = libcnt[h] - 1  # p was one of them
+            for i in range(nn[p]):
+                q = nb[p, i]
+                if color[q] == 0 and adj[q, 0] != h and adj[q, 1] != h and adj[q, 2] != h and adj[q, 3] != h:
+                    libs_after += 1
+        else:
+            stamp[0] += 1
+            st = stamp[0]
+            mark[p] = st
+            libs_after = 0
+            for i in range(nn[p]):
+                q = nb[p, i]
+                if color[q] == 0 and mark[q] != st:
+                    mark[q] = st
+                    libs_after += 1
+            for j in range(nf):
+                s = fh[j]
+                while True:
                     for i in range(nn[s]):
                         r = nb[s, i]
-                        if r == p:
-                            touch = True
-                        elif color[r] == me:
-                            for m in range(nf):
-                                if head[r] == fh[m]:
-                                    touch = True
-                    if touch:
-                        mark[s] = st
-                        libs_after += 1
-                s = nxt[s]
-                if s == ch[j]:
-                    break
+                        if color[r] == 0 and mark[r] != st:
+                            mark[r] = st
+                            libs_after += 1
+                    s = nxt[s]
+                    if s == fh[j]:
+                        break
+            for j in range(ncap):  # captured stones next to the new chain become liberties
+                s = ch[j]
+                while True:
+                    if mark[s] != st:
+                        touch = False
+                        for i in range(nn[s]):
+                            r = nb[s, i]
+                            if r == p:
+                                touch = True
+                            elif color[r] == me:
+                                for m in range(nf):
+                                    if head[r] == fh[m]:
+                                        touch = True
+                        if touch:
+                            mark[s] = st
+                            libs_after += 1
+                    s = nxt[s]
+                    if s == ch[j]:
+                        break
         if libs_after == 0:
             continue  # suicide: not a legal move
         out[20 + (cap if cap < 7 else 7), p] = 1
@@ -527,38 +662,42 @@ def _write_planes(out, kind, color, head, nxt, csz, age, nb, nn, dg, nd, me, t, 
         if not _is_eye(color, nb, nn, dg, nd, p, me):
             out[46, p] = 1
         # ladder capture: the move ataris an adjacent opponent chain that then cannot escape
-        if libs_after >= 2:
-            done = False
+        if atari2:
             for i in range(nn[p]):
                 q = nb[p, i]
-                if done or color[q] != opp or libcnt[head[q]] != 2:
+                hq = head[q]
+                if color[q] != opp or libcnt[hq] != 2:
                     continue
-                c2, h2, x2, z2, g2 = color.copy(), head.copy(), nxt.copy(), csz.copy(), age.copy()
-                _place(c2, h2, x2, z2, g2, nb, nn, p, me, t)
-                if c2[q] == opp and _ladder(c2, h2, x2, z2, nb, nn, q, opp, False, mark, stamp):
+                dup = False  # the same chain seen from another side of p
+                for j in range(i):
+                    if color[nb[p, j]] == opp and head[nb[p, j]] == hq:
+                        dup = True
+                if dup:
+                    continue
+                _libs(color, nxt, nb, nn, hq, mark, stamp, ws[9])
+                lib = ws[9][0] if ws[9][0] != p else ws[9][1]  # where it would extend
+                if _ext_free(color, head, nxt, nb, nn, hq, lib, p, mark, stamp) >= 3:
+                    continue  # extending from the atari gives three liberties: no ladder
+                if _ladder(color, head, nxt, csz, nb, nn, p, me, q, opp, mark, stamp, ws):
                     out[44, p] = 1
-                    done = True
-        # ladder escape: an own chain in atari whose liberty this is, saved by the move
+                    break
+        # ladder escape: extending an own chain in atari to two liberties, out of a ladder
+        # (three or more liberties escape outright, one does not)
         if libs_after >= 2:
-            saves = False
             in_atari = False
             for j in range(nf):
                 if libcnt[fh[j]] == 1:
                     in_atari = True
             if in_atari:
-                if libs_after >= 3:
-                    saves = True
-                else:
-                    c2, h2, x2, z2, g2 = color.copy(), head.copy(), nxt.copy(), csz.copy(), age.copy()
-                    _place(c2, h2, x2, z2, g2, nb, nn, p, me, t)
-                    saves = not _ladder(c2, h2, x2, z2, nb, nn, p, me, True, mark, stamp)
-            if saves:
-                out[45, p] = 1
+                if libs_after >= 3 or not _ladder(color, head, nxt, csz, nb, nn, p, me, p, me,
+                                                  mark, stamp, ws):
+                    out[45, p] = 1
     # plane 47: zeros
 
 
 @njit(cache=True, nogil=True)
-def _encode_events(size, ev_color, ev_point, ev_kind, positions, to_move, kind, planes, nb, nn, dg, nd, out):
+def _encode_events(size, ev_color, ev_point, ev_kind, positions, to_move, kind, planes, nb, nn, dg, nd,
+                   out, ws):
     """Replay events (kind 0 = move, 1 = setup; point -1 = pass) and write the planes of the
     position *before* event positions[j], for to_move[j], into out[j]."""
     n = size * size
@@ -570,6 +709,7 @@ def _encode_events(size, ev_color, ev_point, ev_kind, positions, to_move, kind, 
     mark = np.zeros(n, np.int64)
     stamp = np.zeros(1, np.int64)
     libcnt = np.zeros(n, np.int32)
+    adj = np.full((n, 4), -1, np.int16)
     ko = -1
     ko_color = 0
     t = 0
@@ -580,7 +720,7 @@ def _encode_events(size, ev_color, ev_point, ev_kind, positions, to_move, kind, 
         while j < npos and positions[j] == e:
             me = to_move[j]
             _write_planes(out[j], kind, color, head, nxt, csz, age, nb, nn, dg, nd, me, t,
-                          ko if ko_color == me else -1, mark, stamp, libcnt)
+                          ko if ko_color == me else -1, mark, stamp, libcnt, adj, ws)
             j += 1
         if j >= npos or e == nev:
             break
@@ -633,8 +773,9 @@ def encode_events(size: int, events, positions, to_move, name: str, out: np.ndar
         out = out.reshape(len(positions), fs.planes, n)
         out[:] = 0
     nb, nn, dg, nd = _tables(size)
+    ws = _ladder_workspace(n) if fs.kind >= 2 else _NO_LADDERS  # the basic sets read no ladders
     bad = _encode_events(size, ev_color, ev_point, ev_kind, positions, to_move, fs.kind, fs.planes,
-                         nb, nn, dg, nd, out)
+                         nb, nn, dg, nd, out, ws)
     if bad >= 0:
         raise ValueError(f"event {bad} plays on an occupied point")
     return out.reshape(len(positions), fs.planes, size, size)
