@@ -15,16 +15,16 @@ the 1x1 head included):
 ==========  ======  =======  =========================  ==========
 preset      layers  filters  shape                      parameters
 ==========  ======  =======  =========================  ==========
-tiny           3       32    5x5, 1 x 3x3, 1x1 head         25,985
-small          6       64    5x5, 4 x 3x3, 1x1 head        180,353
-medium         8       96    5x5, 6 x 3x3, 1x1 head        546,337
-maddison      12      128    5x5, 10 x 3x3, 1x1 head     1,540,225
-alphago       13      192    5x5, 11 x 3x3, 1x1 head     3,748,801
-alphago256    13      256    5x5, 11 x 3x3, 1x1 head     6,622,977
-res6x64       14       64    5x5, 6 residual blocks, BN    482,433
+tiny           3       32    5x5, 1 x 3x3, 1x1 head         25,673
+small          6       64    5x5, 4 x 3x3, 1x1 head        180,201
+medium         8       96    5x5, 6 x 3x3, 1x1 head        546,793
+maddison      12      128    5x5, 10 x 3x3, 1x1 head     1,540,457
+alphago       13      192    5x5, 11 x 3x3, 1x1 head     3,748,393
+alphago256    13      256    5x5, 11 x 3x3, 1x1 head     6,619,753
+res6x64       14       64    5x5, 6 residual blocks, BN    476,457
 ==========  ======  =======  =========================  ==========
 
-(With AlphaGo's 48 feature planes, ``alphago`` has 3,880,065 parameters.)
+(With AlphaGo's 48 feature planes, ``alphago`` has 3,882,793 parameters.)
 
 Model files are safetensors: the weights as tensors, and as string metadata ``format``
 (``gocnn-model``), ``format_version``, ``config_kind``, ``config`` (JSON), ``facts`` (JSON:
@@ -168,11 +168,12 @@ def config_from_json(kind: str, data: dict):
 def _unwrap(net: nn.Module) -> nn.Module:
     """The plain module under torch.compile / DistributedDataParallel wrappers."""
     while True:
-        inner = getattr(net, "_orig_mod", None) or (
-            net.module if isinstance(net, nn.parallel.DistributedDataParallel) else None)
-        if inner is None:
+        if isinstance(getattr(net, "_orig_mod", None), nn.Module):
+            net = net._orig_mod
+        elif isinstance(net, (nn.parallel.DistributedDataParallel, nn.DataParallel)):
+            net = net.module
+        else:
             return net
-        net = inner
 
 
 def _tensors_sha256(tensors: dict[str, torch.Tensor]) -> str:
