@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gocnn.board import BLACK, EMPTY, WHITE, Board, neighbours, opponent
+from gocnn.board import BLACK, EMPTY, WHITE, Board, neighbours
 
 
 def load_player(model: str | None = None):
@@ -23,9 +23,16 @@ def load_player(model: str | None = None):
     except ImportError:
         return RandomPlayer(), "the policy net is not available in this build: playing random moves"
     try:
-        return PolicyPlayer(model_path=model), None
+        player = PolicyPlayer(model_path=model)
+        if callable(getattr(player, "load", None)):
+            player.load()  # torch and the weights, now rather than on the first move
+        return player, None
     except Exception as exc:  # a missing or damaged model file, a torch problem...
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if model is None and "not there" in reason:
+            reason = "the shipped net is missing; try --model FILE"
+        elif len(reason) > 70:
+            reason = reason[:67] + "..."
         return RandomPlayer(), f"no net ({reason}): playing random moves"
 
 
@@ -132,25 +139,19 @@ def estimate_dead(board: Board) -> set[int]:
     return dead
 
 
-def final_score(board: Board) -> tuple[set[int], object, list[int]]:
+def final_score(board: Board, playouts: int = 200) -> tuple[set[int], object, list[int]]:
     """(dead stones, Score, owner per point) of a finished game, the dead stones estimated.
 
-    Uses the engine's own estimate when gocnn.engine offers one (``estimate_dead_stones`` or
-    ``dead_stones``), else :func:`estimate_dead`."""
+    Uses the playout estimate of :mod:`gocnn.scoring` (seeded, so the same position always
+    scores the same) where it is available, else :func:`estimate_dead`.  May take a moment
+    (numba): call it from a worker thread."""
     dead = None
     try:
-        from gocnn import engine
-        for name in ("estimate_dead_stones", "dead_stones"):
-            fn = getattr(engine, name, None)
-            if callable(fn):
-                dead = set(fn(board))
-                break
+        from gocnn.scoring import estimate
+
+        dead = set(estimate(board, playouts, seed=0).dead)
     except Exception:
         dead = None
     if dead is None:
         dead = estimate_dead(board)
     return dead, board.score(dead), board.area(dead)[2]
-
-
-def opponent_of(color: int) -> int:
-    return opponent(color)

@@ -19,13 +19,15 @@ from pathlib import Path
 import numpy as np
 from rich.text import Text
 from textual import work
+from textual.worker import get_current_worker
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Footer, Static
 
 from gocnn import coords
-from gocnn.board import BLACK, COLOR_NAMES, EMPTY, WHITE, Board, IllegalMove, opponent
+from gocnn.board import BLACK, COLOR_NAMES, WHITE, Board, IllegalMove, opponent
 from gocnn.engine import RESIGN
 from gocnn.tui import analysis
 from gocnn.tui.board_view import BoardState, BoardView
@@ -35,6 +37,10 @@ from gocnn.tui.sgfio import GameRecord, load_sgf, save_sgf
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STONE = {BLACK: "●", WHITE: "○"}
 LETTER = {BLACK: "B", WHITE: "W"}
+
+
+class _Abandoned(Exception):
+    """A worker gave up waiting for the player (cancelled, or the app is closing)."""
 
 
 def default_komi(handicap: int) -> float:
@@ -64,7 +70,7 @@ class GoApp(App):
         Binding("u", "undo", "Undo"),
         Binding("t", "hint", "Hint"),
         Binding("m", "heatmap", "Heat"),
-        Binding("c", "continue_here", "Continue here"),
+        Binding("c", "continue_here", "Play from here"),
         Binding("r", "review", "Review"),
         Binding("n", "new_game", "New"),
         Binding("s", "save", "Save"),
@@ -119,6 +125,8 @@ class GoApp(App):
         self._status = Text("")
         self.ready_at: float | None = None  # perf_counter when the first screen was up
         self.net_ready_at: float | None = None
+        self.ready_wall: float | None = None  # the same two as time.time(), for the start-up bench
+        self.net_ready_wall: float | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -132,19 +140,24 @@ class GoApp(App):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._spinner = self.set_interval(0.1, self._tick_spinner, pause=True)
+        self.set_interval(0.25, self._tick_clock)
         if self._record is not None:
             self._open_record(self._record)
         else:
             self.start_game(self.settings)
-        self._spinner = self.set_interval(0.1, self._tick_spinner, pause=True)
-        self.set_interval(0.25, self._tick_clock)
-        if self.player is None:
-            self._load_player()
         self.call_after_refresh(self._first_screen)
 
     def _first_screen(self) -> None:
         self.ready_at = time.perf_counter()
-        if self._exit_when_ready == "screen" or (self._exit_when_ready == "net" and self._player_ready.is_set()):
+        self.ready_wall = time.time()
+        if self._exit_when_ready == "screen":
+            self.exit()
+            return
+        if self.player is None:
+            # only now: importing torch in a thread would hold the GIL while the screen is drawn
+            self._load_player()
+        if self._exit_when_ready == "net" and self._player_ready.is_set():
             self.exit()
 
     @work(thread=True, group="load", exit_on_error=False)
@@ -157,10 +170,11 @@ class GoApp(App):
             player, notice = RandomPlayer(), f"no net ({exc}): playing random moves"
         self.player = player
         self._player_ready.set()
-        self.call_from_thread(self._player_loaded, notice)
+        self._from_thread(self._player_loaded, notice)
 
     def _player_loaded(self, notice: str | None) -> None:
         self.net_ready_at = time.perf_counter()
+        self.net_ready_wall = time.time()
         self.names[opponent(self.human)] = self._engine_name()
         if notice:
             self.set_status(notice, error=True)
@@ -170,7 +184,9 @@ class GoApp(App):
 
     def _engine_name(self) -> str:
         name = getattr(self.player, "name", None) if self.player is not None else None
-        return f"gocnn ({name})" if name else "gocnn"
+        if not name or name == "gocnn":
+            return "gocnn net" if name else "gocnn"
+        return f"gocnn ({name})"
 
     # ------------------------------------------------------------------ game state changes
     @property
@@ -209,6 +225,7 @@ class GoApp(App):
         return (self.board.size // 2) * self.board.size + self.board.size // 2
 
     def _clear_result(self) -> None:
+        self._generation += 1
         self.result, self.result_note = None, ""
         self.dead, self.owner, self.scored_by_passes = set(), None, False
 
@@ -251,14 +268,27 @@ class GoApp(App):
         self._after_change()
 
     def _end_by_passes(self) -> None:
-        dead, score, owner = analysis.final_score(self.board)
-        self.dead, self.owner = dead, owner
-        self.result = score.result
-        self.scored_by_passes = True
-        self.result_note = "area score, dead stones estimated"
         self._cancel_thinking()
+        self.result = "?"
+        self.scored_by_passes = True
+        self.result_note = "counting: estimating the dead stones..."
+        self.set_status("Two passes: the game is over; counting...")
+        self._score(self._generation, self.board.copy())
+
+    @work(thread=True, exclusive=True, group="score", exit_on_error=False)
+    def _score(self, generation: int, board: Board) -> None:
+        dead, score, owner = analysis.final_score(board)
+        self._from_thread(self._scored, generation, dead, score, owner)
+
+    def _scored(self, generation: int, dead, score, owner) -> None:
+        if generation != self._generation or not self.scored_by_passes:
+            return
+        self.dead, self.owner = set(dead), owner
+        self.result = score.result
+        self.result_note = "area score, dead stones estimated"
         self.set_status(f"Game over after two passes: {self.result} ({self.result_note}; "
                         "click a chain to mark it dead or alive).")
+        self._refresh()
 
     def _rescore(self) -> None:
         score = self.board.score(self.dead)
@@ -295,7 +325,12 @@ class GoApp(App):
             self._refresh_status()
 
     def _call_player(self, method: str, board: Board):
-        self._player_ready.wait()
+        """Call the player from a worker thread, once it has loaded.  Raises _Abandoned if the
+        worker is cancelled meanwhile (a newer request, or the app closing)."""
+        worker = get_current_worker()
+        while not self._player_ready.wait(0.05):
+            if worker.is_cancelled:
+                raise _Abandoned
         with self._player_lock:
             return getattr(self.player, method)(board)
 
@@ -304,18 +339,30 @@ class GoApp(App):
         try:
             move = self._call_player("genmove", board)
             error = None
+        except _Abandoned:
+            return
         except Exception as exc:
             move, error = None, f"the net failed ({exc}); it passes"
         self._from_thread(self._engine_replied, generation, move, error)
 
+    class Reply(Message):
+        """A worker's answer, handed to ``callback`` on the app's thread."""
+
+        def __init__(self, callback, args: tuple) -> None:
+            self.callback, self.args = callback, args
+            super().__init__()
+
     def _from_thread(self, callback, *args) -> None:
-        try:
-            self.call_from_thread(callback, *args)
-        except RuntimeError:  # the app has gone
-            pass
+        """Hand a worker's result to the UI thread.  post_message is thread-safe and, unlike
+        call_from_thread, never waits, so a worker finishing after the app has closed
+        (the net still loading when you quit) does not hang."""
+        self.post_message(self.Reply(callback, args))
+
+    def on_go_app_reply(self, message: "GoApp.Reply") -> None:
+        message.callback(*message.args)
 
     def _engine_replied(self, generation: int, move, error: str | None) -> None:
-        if generation != self._generation:
+        if generation != self._generation or not self.playing:
             return
         self.thinking = False
         self._spinner.pause()
@@ -355,6 +402,8 @@ class GoApp(App):
             try:
                 probs = self._call_player("policy", board)
                 probs = np.asarray(probs, dtype=np.float64).reshape(-1)[: board.size * board.size]
+            except _Abandoned:
+                return
             except Exception:
                 probs = np.zeros(board.size * board.size)
             results.append((self._key(board), probs))
@@ -476,12 +525,15 @@ class GoApp(App):
         for color in (BLACK, WHITE):
             mark = "▶ " if (b.to_move == color and self.result is None) else "  "
             t.append(mark, style="bold")
-            t.append(f"{STONE[color]} {COLOR_NAMES[color].capitalize():5} ", style="bold")
-            t.append(f"{self.names[color][:14]:14}")
-            t.append(f" caps {b.captures[color]}")
-            if self.clock is not None:
+            t.append(f"{STONE[color]} {COLOR_NAMES[color].capitalize():6}", style="bold")
+            t.append(f"{self.names[color][:20]}\n")
+        t.append(f"Captures  B {b.captures[BLACK]}  W {b.captures[WHITE]}\n")
+        if self.clock is not None:
+            t.append("Clock    ")
+            for color in (BLACK, WHITE):
                 left = int(self.clock[color] + 0.999)
-                t.append(f"  {left // 60:02d}:{left % 60:02d}", style="bold" if b.to_move == color else "")
+                t.append(f" {LETTER[color]} {left // 60:02d}:{left % 60:02d}",
+                         style="bold reverse" if b.to_move == color and self.playing else "")
             t.append("\n")
         n = b.move_number()
         if self.review is not None:
@@ -528,7 +580,7 @@ class GoApp(App):
                 if best is not None:
                     t.append(f"  net expected {self._gtp(best)} ({probs[best] * 100:.1f}%)\n")
         if self.review is not None:
-            t.append("←/→ step  Home/End  c: play from here\n", style="dim")
+            t.append("←/→ Home/End step, c plays on\n", style="dim")
         if self.result is not None:
             t.append(f"Result: {self.result}\n", style="bold")
             if self.result_note:
@@ -547,7 +599,7 @@ class GoApp(App):
         if action in ("continue_here",):
             return reviewing
         if action in ("pass_move", "undo", "hint", "resign"):
-            return None if reviewing else True  # shown greyed in review mode
+            return not reviewing
         return True
 
     def _cursor_step(self, dr: int, dc: int) -> None:
@@ -699,6 +751,7 @@ class GoApp(App):
 
     def action_review(self) -> None:
         if self.review is None:
+            self._cancel_thinking()  # the net's turn comes back with the game
             self._review_from_play = self.result is None
             self._set_review(self.board.move_number())
             self.set_status("Review: left/right step, Home/End jump, c plays on from the move shown, r returns.")

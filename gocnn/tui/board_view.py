@@ -240,8 +240,8 @@ class BoardView(Widget):
         def span(point: int) -> tuple[int, int, list[int]]:
             row, col = divmod(point, size)
             x, y = g.x0 + col * cw, g.y0 + (size - 1 - row) * k
-            xs = [x] if k == 1 else [x - 1, x, x + 1]
-            return x, y, xs
+            half = k - 1  # a stone is 1, 3 or 5 columns wide
+            return x, y, list(range(x - half, x + half + 1))
 
         # heat map: shades on empty points, percentages on the top moves
         labelled: set[int] = set()
@@ -250,19 +250,22 @@ class BoardView(Widget):
             hot = Color.from_rich_color(heat_style.bgcolor)
             cold = Color.from_rich_color(wood.bgcolor)
             for p, prob in enumerate(st.heat):
-                if prob <= 0 or st.colors[p] != EMPTY:
+                rel = prob / peak
+                if rel < 0.05 or st.colors[p] != EMPTY:  # leave the long tail unshaded
                     continue
-                shade = cold.blend(hot, 0.25 + 0.75 * (prob / peak) ** 0.5).rich_color
-                _, y, xs = span(p)
-                for x in xs:
-                    restyle(x, y, Style(bgcolor=shade))
+                shade = cold.blend(hot, 0.15 + 0.85 * rel ** 0.75).rich_color
+                x, y, xs = span(p)
+                if k == 1 and p % size != size - 1:
+                    xs = [x, x + 1]  # a point and the line to its right: a square-ish patch
+                for xx in xs:
+                    restyle(xx, y, Style(bgcolor=shade))
             for p, prob in st.top:
                 if st.colors[p] != EMPTY:
                     continue
                 x, y, _ = span(p)
                 pct = round(prob * 100)
-                if k == 1:
-                    text, start = ("<1" if pct < 1 else f"{min(pct, 99):>2}"), x
+                if k == 1:  # the number starts on the point itself
+                    text, start = ("·" if pct < 1 else str(min(pct, 99))), x
                 else:
                     text, start = ("<1%" if pct < 1 else f"{pct:>2}%" if pct < 100 else "100"), x - 1
                 labelled.add(p)
@@ -288,9 +291,8 @@ class BoardView(Widget):
             if k == 1:
                 put(x, y, "●", wood + Style(color=fg))
             else:
-                put(x - 1, y, "▐", wood + Style(color=fg))
-                put(x, y, "█", wood + Style(color=fg))
-                put(x + 1, y, "▌", wood + Style(color=fg))
+                for xx in xs:
+                    put(xx, y, "▐" if xx == xs[0] else "▌" if xx == xs[-1] else "█", wood + Style(color=fg))
         if st.last is not None and st.colors[st.last] != EMPTY and st.last not in st.dead:
             x, y, _ = span(st.last)
             fg = stone_fg[st.colors[st.last]]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -38,18 +38,18 @@ class NewGameScreen(ModalScreen[GameSettings | None]):
             with Horizontal(classes="field"):
                 yield Label("Board size")
                 yield Select([("9 x 9", 9), ("13 x 13", 13), ("19 x 19", 19)],
-                             value=c.size if c.size in (9, 13, 19) else 19, allow_blank=False, id="size")
+                             value=c.size if c.size in (9, 13, 19) else 19, allow_blank=False, id="size", compact=True)
             with Horizontal(classes="field"):
                 yield Label("You play")
                 yield Select([("Black", "black"), ("White", "white"), ("Random", "random")],
-                             value=c.color, allow_blank=False, id="color")
+                             value=c.color, allow_blank=False, id="color", compact=True)
             with Horizontal(classes="field"):
                 yield Label("Handicap")
-                yield Input(str(c.handicap), type="integer", id="handicap")
+                yield Input(str(c.handicap), type="integer", id="handicap", compact=True)
             with Horizontal(classes="field"):
                 yield Label("Komi")
                 yield Input("" if c.komi is None else f"{c.komi:g}", placeholder="auto (7.5, 0.5 with handicap)",
-                            type="number", id="komi")
+                            type="number", id="komi", compact=True)
             yield Static("", id="dialog-error")
             with Horizontal(classes="buttons"):
                 yield Button("Start", variant="primary", id="start")
@@ -133,6 +133,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label(self.question, classes="title")
+            yield Label("y / n", classes="muted")
             with Horizontal(classes="buttons"):
                 yield Button(self.yes, variant="error", id="yes")
                 yield Button(self.no, variant="primary", id="no")
@@ -185,8 +186,12 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(f"[u]{key}[/u]", "")
         with Vertical(id="dialog", classes="help"):
             yield Label("gocnn - keys", classes="title")
-            yield Static(table)
-            yield Label("Esc closes this help", classes="muted")
+            with VerticalScroll(id="help-keys"):
+                yield Static(table)
+            yield Label("up/down scroll, Esc closes this help", classes="muted")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-keys").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,391 @@
+"""The terminal UI driven through Textual's Pilot: keys and clicks in, board and text out.
+
+The net is replaced by deterministic players (tests/tui_players.py)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+pytest.importorskip("textual")
+
+from gocnn import coords  # noqa: E402
+from gocnn.board import BLACK, WHITE, Board  # noqa: E402
+from gocnn.tui.app import GoApp  # noqa: E402
+from gocnn.tui.board_view import BoardView  # noqa: E402
+from gocnn.tui.screens import ConfirmScreen, HelpScreen, NewGameScreen, PathScreen  # noqa: E402
+from gocnn.tui.sgfio import GameRecord, load_sgf  # noqa: E402
+from test_tui_support import BlockingPlayer, ScriptedPlayer, sync  # noqa: E402
+
+SIZE = (100, 30)
+
+
+async def settle(pilot, limit: float = 60.0) -> None:
+    """Let the workers (the net's move, its policy, scoring) finish and the screen catch up."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    for _ in range(3):
+        while any(not w.is_finished for w in pilot.app.workers) and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+
+
+def gtp_moves(app: GoApp) -> list[str]:
+    size = app.board.size
+    return [f"{'B' if c == BLACK else 'W'} {coords.to_gtp(coords.from_flat(p, size) if p is not None else None, size)}"
+            for c, p in app.board.moves]
+
+
+def status(app: GoApp) -> str:
+    return str(app.query_one("#status").render())
+
+
+def panel(app: GoApp, name: str) -> str:
+    return str(app.query_one(f"#{name}").render())
+
+
+def screen_text(app: GoApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def flat(vertex: str, size: int) -> int:
+    return coords.to_flat(coords.from_gtp(vertex, size), size)
+
+
+async def click_point(pilot, vertex: str) -> None:
+    view = pilot.app.query_one(BoardView)
+    await pilot.click(BoardView, offset=view.point_offset(flat(vertex, view.state.size)))
+    await settle(pilot)
+
+
+def record(size: int, moves: list[str], komi: float = 7.5) -> GameRecord:
+    board = Board(size, komi=komi)
+    for i, v in enumerate(moves):
+        board.play(BLACK if i % 2 == 0 else WHITE, flat(v, size) if v != "pass" else None)
+    return GameRecord(size=size, komi=komi, history=list(board.history), black="B", white="W")
+
+
+@sync
+async def test_short_game_with_keys_and_clicks():
+    app = GoApp(ScriptedPlayer(["C3", "G7", "C7"]), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.cursor == flat("E5", 9)
+        await pilot.press("enter")  # E5, the cursor starts at the centre
+        await settle(pilot)
+        await pilot.press("up", "right", "space")  # F6
+        await settle(pilot)
+        await pilot.press("k", "l", "enter")  # G7 is taken by White: refused
+        await settle(pilot)
+        await pilot.press("h", "enter")  # F7
+        await settle(pilot)
+        await click_point(pilot, "D4")
+        assert gtp_moves(app) == ["B E5", "W C3", "B F6", "W G7", "B F7", "W C7", "B D4", "W pass"]
+        info = panel(app, "info")
+        assert "Move 9" in info and "black to play (you)" in info
+        assert app.dirty
+
+
+@sync
+async def test_illegal_moves_are_refused_with_a_message():
+    # White stones at A2 and B1: Black at A1 would be suicide
+    rec = GameRecord(size=9, komi=7.5, history=[("setup", WHITE, (flat("A2", 9), flat("B1", 9)))])
+    app = GoApp(ScriptedPlayer(["J9"]), record=rec)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.review == 0
+        await pilot.press("c")  # play on from here: Black to move, so you are Black
+        await settle(pilot)
+        assert app.human == BLACK and app.review is None
+        await click_point(pilot, "A1")
+        assert "Illegal move A1: suicide" in status(app)
+        assert app.board.moves == []
+        await click_point(pilot, "A2")
+        assert "Illegal move A2: occupied" in status(app)
+        assert app.board.moves == []
+        await click_point(pilot, "E5")
+        assert gtp_moves(app) == ["B E5", "W J9"]
+
+
+@sync
+async def test_undo_takes_back_the_pair():
+    app = GoApp(ScriptedPlayer(["C3", "G7", "C7"]), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await click_point(pilot, "E5")
+        await click_point(pilot, "D4")
+        assert gtp_moves(app) == ["B E5", "W C3", "B D4", "W G7"]
+        await pilot.press("u")
+        await settle(pilot)
+        assert gtp_moves(app) == ["B E5", "W C3"]
+        assert app.board.to_move == BLACK
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.board.moves == [] and app.board.to_move == BLACK
+        await pilot.press("u")
+        await settle(pilot)
+        assert "Nothing to undo" in status(app)
+
+
+@sync
+async def test_two_passes_end_the_game_with_an_area_score():
+    app = GoApp(ScriptedPlayer([]), size=9, komi=7.5)  # the stand-in always passes
+    async with app.run_test(size=SIZE) as pilot:
+        await click_point(pilot, "E5")
+        assert gtp_moves(app) == ["B E5", "W pass"]
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.result == "B+73.5"  # 81 points of area, komi 7.5
+        notes = panel(app, "notes")
+        assert "Result: B+73.5" in notes and "area score, dead stones estimated" in notes
+        assert "area B 81, W 0" in notes
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "game is over" in status(app)
+        await pilot.press("u")  # undo takes the passes back and the game goes on
+        await settle(pilot)
+        assert app.result is None and gtp_moves(app) == ["B E5", "W pass"]
+
+
+@sync
+async def test_dead_stones_are_shown_and_can_be_corrected():
+    app = GoApp(ScriptedPlayer(["J9", "pass"]), size=9, komi=7.5)
+    async with app.run_test(size=SIZE) as pilot:
+        for v in ("D5", "E5", "E4", "E6", "F5"):
+            await click_point(pilot, v)
+            if app.board.to_move == WHITE:
+                break
+        await pilot.press("p")
+        await settle(pilot)
+        while app.result is None:  # the stand-in passes once its script is out
+            await pilot.press("p")
+            await settle(pilot)
+        assert flat("J9", 9) in app.dead  # a lone white stone in Black's area
+        assert app.query_one(BoardView).state.dead == frozenset(app.dead)
+        before = app.result
+        await click_point(pilot, "J9")  # say it lives after all
+        assert flat("J9", 9) not in app.dead and app.result != before
+        assert "adjusted" in panel(app, "notes")
+
+
+@sync
+async def test_save_then_open_gives_the_same_moves(tmp_path):
+    app = GoApp(ScriptedPlayer(["C3", "G7", "C7"]), size=9)
+    path = tmp_path / "game.sgf"
+    async with app.run_test(size=SIZE) as pilot:
+        for v in ("E5", "D4", "F6"):
+            await click_point(pilot, v)
+        played = gtp_moves(app)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, PathScreen)
+        app.screen.query_one("#path").value = str(path)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert path.is_file() and not app.dirty
+        assert "Saved 6 moves" in status(app)
+        # open it again through the open dialog
+        await pilot.press("o")
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(path)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.review == 0
+        await pilot.press("end")
+        await settle(pilot)
+        assert gtp_moves(app) == played
+    rec = load_sgf(path)
+    assert rec.size == 9 and rec.komi == 7.5 and rec.black == "You" and rec.white == "gocnn (scripted)"
+    # and from the command line's --sgf
+    app2 = GoApp(ScriptedPlayer(), sgf_path=str(path))
+    async with app2.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        await settle(pilot)
+        assert gtp_moves(app2) == played
+
+
+@sync
+async def test_review_steps_and_shows_the_nets_view():
+    moves = ["E5", "C3", "F6", "G7", "D4", "C7"]
+    player = ScriptedPlayer()
+    app = GoApp(player, record=record(9, moves))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.review == 0 and app.board.moves == []
+        await pilot.press("right", "right", "right")
+        await settle(pilot)
+        assert app.review == 3 and app.board.move_number() == 3
+        # the net's prediction for move 3 (Black F6) and the probability it gave it
+        before = Board(9)
+        before.play(BLACK, flat("E5", 9))
+        before.play(WHITE, flat("C3", 9))
+        probs = player.policy(before)
+        notes = panel(app, "notes")
+        assert "Move 3: black F6" in notes
+        assert f"net gave it {probs[flat('F6', 9)] * 100:.1f}%" in notes
+        best = int(probs.argmax())
+        assert f"net expected {coords.to_gtp(coords.from_flat(best, 9), 9)}" in notes
+        await pilot.press("left")
+        await settle(pilot)
+        assert app.review == 2
+        await pilot.press("end")
+        await settle(pilot)
+        assert app.review == 6 and "Review: move 6 of 6" in panel(app, "info")
+        await pilot.press("home")
+        await settle(pilot)
+        assert app.review == 0
+        await pilot.press("right", "right", "right", "right", "c")  # play on from move 4 as Black
+        await settle(pilot)
+        assert app.review is None and app.human == BLACK and app.board.move_number() == 4
+        assert app.total_moves == 4
+
+
+@sync
+async def test_heat_map_toggles_and_hint_marks_the_nets_choice():
+    player = ScriptedPlayer(["C3"])
+    app = GoApp(player, size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        view = app.query_one(BoardView)
+        assert view.state.heat is None
+        await pilot.press("m")
+        await settle(pilot)
+        assert view.state.heat is not None and len(view.state.top) == 5
+        best, prob = view.state.top[0]
+        assert best == int(player.policy(app.board).argmax())
+        assert f"{round(prob * 100):>2}%" in screen_text(app)  # 9x9 at 100x30 draws 4-column points
+        assert "Net's top moves for black" in panel(app, "candidates")
+        await pilot.press("t")
+        await settle(pilot)
+        assert app.hint == best and view.state.hint == best
+        assert "Hint: the net would play" in status(app)
+        await pilot.press("m")
+        await settle(pilot)
+        assert view.state.heat is None and view.state.top == ()
+
+
+@sync
+async def test_the_net_thinking_never_blocks_input():
+    player = BlockingPlayer(["C3"])
+    app = GoApp(player, size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await click_point_nowait(pilot, "E5")
+        assert await asyncio.to_thread(player.started.wait, 10)
+        assert app.thinking and "thinking" in status(app)
+        cursor = app.cursor
+        await pilot.press("left", "m")  # the UI still answers while the net is busy
+        await pilot.pause()
+        assert app.cursor == cursor - 1 and app.show_heat
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Wait for the net" in status(app)
+        await pilot.press("u")  # take back the move the net is thinking about
+        await pilot.pause()
+        assert not app.thinking and app.board.moves == []
+        player.release.set()
+        await settle(pilot)
+        assert app.board.moves == []  # the late reply was dropped
+
+
+async def click_point_nowait(pilot, vertex: str) -> None:
+    view = pilot.app.query_one(BoardView)
+    await pilot.click(BoardView, offset=view.point_offset(flat(vertex, view.state.size)))
+    await pilot.pause()
+
+
+@sync
+async def test_new_game_dialog_white_with_handicap():
+    app = GoApp(ScriptedPlayer(["E5", "D4"]), size=19)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NewGameScreen)
+        app.screen.query_one("#size").value = 9
+        app.screen.query_one("#color").value = "white"
+        app.screen.query_one("#handicap").value = "2"
+        await pilot.click("#start")
+        await settle(pilot)
+        assert app.board.size == 9 and app.human == WHITE and app.board.komi == 0.5
+        assert len(app.board.stones(BLACK)) == 2
+        assert app.board.to_move == WHITE  # handicap: White (you) moves first
+        await click_point(pilot, "E5")
+        assert gtp_moves(app) == ["W E5", "B D4"]
+
+
+@sync
+async def test_new_game_dialog_refuses_a_bad_handicap():
+    app = GoApp(ScriptedPlayer(), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one("#handicap").value = "1"
+        await pilot.click("#start")
+        await pilot.pause()
+        assert isinstance(app.screen, NewGameScreen)
+        assert "handicap" in str(app.screen.query_one("#dialog-error").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, NewGameScreen)
+
+
+@sync
+async def test_resign_and_clock():
+    app = GoApp(ScriptedPlayer(["C3"]), size=9, main_time=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "01:00" in panel(app, "info")
+        await pilot.press("R")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.result == "W+R"
+    app = GoApp(ScriptedPlayer(["C3"]), size=9, main_time=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.clock[BLACK] = 0.0
+        app._tick_clock()
+        await settle(pilot)
+        assert app.result == "W+T" and "ran out of time" in panel(app, "notes")
+
+
+@sync
+async def test_quit_asks_first_when_the_game_is_unsaved():
+    app = GoApp(ScriptedPlayer(["C3"]), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await click_point(pilot, "E5")
+        await pilot.press("q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen) and not app._exit
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app._exit
+    fresh = GoApp(ScriptedPlayer(), size=9)
+    async with fresh.run_test(size=SIZE) as pilot:
+        await pilot.press("q")  # nothing to lose: no question
+        await pilot.pause()
+        assert fresh._exit
+
+
+@sync
+async def test_player_loads_in_a_worker_and_falls_back_with_a_notice():
+    from gocnn.engine import RandomPlayer
+
+    def factory():
+        return RandomPlayer(seed=3), "no net (test): playing random moves"
+
+    app = GoApp(player_factory=factory, size=9, color="white")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.player, RandomPlayer)
+        assert app.board.move_number() == 1  # the (random) net, Black, has moved
+        assert "gocnn (random)" in panel(app, "info")

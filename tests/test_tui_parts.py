@@ -1,0 +1,188 @@
+"""The terminal UI's parts that need no screen: SGF save/open, dead stones, the net's figures,
+board geometry, the command line."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from gocnn import coords
+from gocnn.board import BLACK, WHITE, Board
+from gocnn.engine import RandomPlayer
+from gocnn.errors import GocnnError
+from gocnn.tui import analysis
+from gocnn.tui.board_view import _fit, hoshi_points
+from gocnn.tui.sgfio import game_to_sgf, load_sgf, parse_sgf, save_sgf
+
+
+def flat(v: str, size: int = 9) -> int:
+    return coords.to_flat(coords.from_gtp(v, size), size)
+
+
+def played(size: int, moves: list[str], handicap: int = 0) -> Board:
+    board = Board(size, komi=0.5 if handicap else 7.5)
+    if handicap:
+        board.place_handicap(handicap)
+    for v in moves:
+        board.play(board.to_move, None if v == "pass" else flat(v, size))
+    return board
+
+
+# ---------------------------------------------------------------------- SGF
+@pytest.mark.parametrize("size,moves,handicap", [
+    (9, ["E5", "C3", "pass", "G7", "pass", "pass"], 0),
+    (19, ["Q16", "D4", "C16"], 0),
+    (19, ["Q4", "C3", "R16"], 3),  # White moves first after the handicap stones
+    (9, [], 0),
+])
+def test_sgf_round_trip(tmp_path, size, moves, handicap):
+    board = played(size, moves, handicap)
+    path = save_sgf(tmp_path / "g.sgf", board.history, size, board.komi, black="Ann", white="gocnn",
+                    result="B+R", handicap=handicap, date=dt.date(2024, 5, 1))
+    rec = load_sgf(path)
+    assert (rec.size, rec.komi, rec.black, rec.white, rec.result, rec.handicap) == \
+        (size, board.komi, "Ann", "gocnn", "B+R", handicap)
+    assert rec.moves == board.moves
+    again = Board(size, komi=rec.komi)
+    again.replay(rec.history)
+    assert again.colors == board.colors and again.to_move == board.to_move
+
+
+def test_sgf_text_has_the_game_facts():
+    board = played(9, ["E5", "C3"])
+    text = game_to_sgf(board.history, 9, 6.5, black="You", white="gocnn", result="W+2.5",
+                       date=dt.date(2024, 5, 1)).decode()
+    for prop in ("SZ[9]", "KM[6.5]", "PB[You]", "PW[gocnn]", "RE[W+2.5]", "DT[2024-05-01]", ";B[ee]", ";W[cg]"):
+        assert prop in text
+
+
+def test_sgf_illegal_move_stops_the_replay():
+    rec = parse_sgf(b"(;FF[4]SZ[9];B[ee];W[ee];B[cc])")
+    assert rec.moves == [(BLACK, flat("E5"))]
+    assert rec.problems and "occupied" in rec.problems[0]
+
+
+def test_sgf_errors_are_user_errors(tmp_path):
+    with pytest.raises(GocnnError):
+        load_sgf(tmp_path / "missing.sgf")
+    (tmp_path / "bad.sgf").write_text("this is not sgf")
+    with pytest.raises(GocnnError):
+        load_sgf(tmp_path / "bad.sgf")
+
+
+# ---------------------------------------------------------------------- dead stones
+def test_estimate_dead_finds_a_lone_stone_and_spares_a_living_group():
+    board = Board.from_ascii("""
+        . . X . . O . . .
+        . . X . . O . . .
+        . X X . . O . . .
+        X X . . . O O O O
+        . X . X . O . . .
+        X X X X X O . X .
+        . . . . X O . . .
+        . . O . X O O O O
+        . . . . X O . . .
+    """)
+    dead = analysis.estimate_dead(board)
+    assert dead == {flat("H4"), flat("C2")}
+    assert analysis.estimate_dead(Board(9)) == set()
+
+
+def test_final_score_is_area_with_the_dead_removed():
+    board = Board.from_ascii("""
+        . . . . X O . . .
+        . . . . X O . . .
+        . . . . X O . X .
+        . . . . X O . . .
+        . . . . X O . . .
+        . . . . X O . . .
+        . . . . X O . . .
+        . . . . X O . . .
+        . . . . X O . . .
+    """, komi=7.5)
+    dead, score, owner = analysis.final_score(board)
+    assert flat("H7") in dead
+    assert (score.black, score.white) == (45, 36) and score.result == "B+1.5"
+    assert owner[flat("H7")] == WHITE
+
+
+# ---------------------------------------------------------------------- the net's figures
+def test_top_moves_from_a_policy_and_ranks():
+    probs = np.array([0.1, 0.5, 0.0, 0.4])
+    assert analysis.top_from_policy(probs, 3) == [(1, 0.5), (3, 0.4), (0, 0.1)]
+    assert analysis.top_from_policy(probs, 5)[-1] == (0, 0.1)  # zero probabilities left out
+    assert [analysis.rank_of(probs, p) for p in (1, 3, 0)] == [1, 2, 3]
+
+
+def test_top_moves_uses_the_players_own_when_offered():
+    class Own(RandomPlayer):
+        def top_moves(self, board, k):
+            return [(7, 0.9)]
+    board = Board(9)
+    assert analysis.top_moves(Own(), board, 5) == [(7, 0.9)]
+    top = analysis.top_moves(RandomPlayer(), board, 3)
+    assert len(top) == 3 and all(abs(q - 1 / 81) < 1e-6 for _, q in top)
+
+
+def test_load_player_falls_back_to_random_with_a_notice(tmp_path):
+    player, notice = analysis.load_player(str(tmp_path / "no-such-model.safetensors"))
+    assert isinstance(player, RandomPlayer)
+    assert "random" in notice
+
+
+# ---------------------------------------------------------------------- board geometry
+@pytest.mark.parametrize("size,width,height,k", [
+    (19, 46, 22, 1), (9, 46, 22, 2), (19, 166, 58, 2), (9, 166, 58, 3), (19, 30, 10, 1),
+])
+def test_board_scales_with_the_space(size, width, height, k):
+    g = _fit(size, width, height)
+    assert g.k == k
+    if k > 1 or (g.width <= width and g.height <= height):
+        assert g.width <= width and g.height <= height
+
+
+def test_hoshi():
+    assert len(hoshi_points(19)) == 9 and len(hoshi_points(13)) == 5 and len(hoshi_points(9)) == 5
+    assert (3, 3) in hoshi_points(19) and (2, 2) in hoshi_points(9)
+
+
+# ---------------------------------------------------------------------- command line
+def test_play_and_bench_are_wired():
+    from gocnn.cli import BENCHES, build_parser
+
+    args = build_parser().parse_args(["play", "--size", "9", "--color", "white", "--handicap", "2",
+                                      "--komi", "0.5", "--time", "10", "--sgf", "g.sgf"])
+    assert args.handler.target == "gocnn.tui:cmd_play"
+    assert (args.size, args.color, args.handicap, args.komi, args.time, args.sgf) == \
+        (9, "white", 2, 0.5, 10.0, "g.sgf")
+    assert BENCHES["tui-startup"] == "gocnn.tui.bench:bench_tui_startup"
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"size": 40}, "board size"), ({"handicap": 1}, "handicap"), ({"size": 7, "handicap": 5}, "handicap"),
+    ({"time": 0}, "--time"), ({"sgf": "/no/such/file.sgf"}, "cannot read"),
+])
+def test_cmd_play_refuses_bad_arguments(change, message):
+    from gocnn.tui import cmd_play
+
+    args = argparse.Namespace(model=None, size=19, color="black", handicap=0, komi=None, time=None, sgf=None)
+    for key, value in change.items():
+        setattr(args, key, value)
+    with pytest.raises(GocnnError, match=message):
+        cmd_play(args)
+
+
+@pytest.mark.slow
+def test_bench_tui_startup_prints_the_contract(capsys):
+    import json
+
+    from gocnn.tui.bench import bench_tui_startup
+
+    bench_tui_startup(argparse.Namespace(games=1, model=None, json=True))
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for key in ("rate", "unit", "peer", "peer_rate", "ratio", "seconds", "net_ready_seconds"):
+        assert key in result
+    assert result["rate"] > 0 and result["peer_rate"] > 0
