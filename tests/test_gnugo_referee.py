@@ -174,6 +174,7 @@ def _margin(result: str) -> float:
     return float(result[2:]) * (1 if result[0] == "B" else -1)
 
 
+@pytest.mark.slow  # GNU Go's final_status_list reads each whole board: minutes
 def test_area_ownership_matches_gnugo(referee, samples):
     """On games finished by counting, our Tromp-Taylor owner of every point, with GNU Go's dead
     stones removed, is GNU Go's (alive stones, ``black_territory``/``white_territory``,

@@ -121,15 +121,17 @@ def test_eval_counts_every_move(straight_run, samples):
     from gocnn import sgf
     src = samples / "sgf" / "tom-sample.tar.gz"
     proc = subprocess.run([sys.executable, "-m", "gocnn", "eval", "--model", str(straight_run / "model.safetensors"),
-                           "--sgf", str(src), "--json"], capture_output=True, text=True)
+                           "--sgf", str(src), "--max-games", "10", "--json"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    moves = sum(1 for rec in sgf.read_games([src]) for _, p in rec.moves if p is not None)
+    records = list(sgf.read_games([src]))[:10]
+    moves = sum(1 for rec in records for _, p in rec.moves if p is not None)
+    assert result["games"] == 10
     assert result["positions"] == moves
     assert sum(ph["positions"] for ph in result["phases"].values()) == moves
     assert 0 <= result["top1"] <= result["top5"] <= 1
     eight = subprocess.run([sys.executable, "-m", "gocnn", "eval", "--model", str(straight_run / "model.safetensors"),
-                            "--sgf", str(src), "--symmetries", "8", "--max-games", "3", "--json"],
+                            "--sgf", str(src), "--symmetries", "8", "--max-games", "2", "--json"],
                            capture_output=True, text=True)
     assert eight.returncode == 0, eight.stderr
     assert json.loads(eight.stdout.strip().splitlines()[-1])["symmetries"] == 8
