@@ -1,0 +1,235 @@
+"""``gocnn selfplay``: games between nets written as SGF, and ``gocnn bench selfplay``.
+
+Game ``i`` is ``OUT/game-{i:06d}.sgf``; its random generator is seeded from ``--seed`` and ``i``
+alone, and with ``--opponent`` the first net plays Black in even games and White in odd ones.
+A file is written complete or not at all (temp file + rename), so a rerun with the same
+``--out`` plays only the missing indices and never touches a finished game.  ``--workers W``
+starts W processes, each running the batched runner (:mod:`selfplay.runner`) over its share of
+the missing games.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from gocnn.errors import GocnnError
+
+from selfplay.runner import GameSpec, Net, play_games, write_atomic
+
+
+def game_path(out: Path, index: int) -> Path:
+    return out / f"game-{index:06d}.sgf"
+
+
+def game_seed(seed: int, index: int) -> int:
+    return (seed * 1_000_003 + index) & 0x7FFFFFFF
+
+
+def specs_for(indices, seed: int, two_nets: bool) -> list[GameSpec]:
+    """The first net (0) is Black in even games, White in odd ones, when there are two."""
+    out = []
+    for i in indices:
+        if two_nets and i % 2:
+            out.append(GameSpec(i, 1, 0, game_seed(seed, i)))
+        else:
+            out.append(GameSpec(i, 0, 1 if two_nets else 0, game_seed(seed, i)))
+    return out
+
+
+def missing_games(out: Path, games: int) -> list[int]:
+    return [i for i in range(games) if not game_path(out, i).exists()]
+
+
+def _device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _worker(job: dict, queue) -> None:
+    """One process: load the nets, play its share of games, write each as it finishes."""
+    import torch
+
+    torch.set_num_threads(job.get("threads") or 1)
+    nets = [Net.load(p, job["device"]) for p in job["models"]]
+    out = Path(job["out"])
+
+    def done(r):
+        write_atomic(game_path(out, r.index), r.sgf())
+        if queue is not None:
+            queue.put((r.index, len(r.moves), r.result))
+
+    play_games(nets, specs_for(job["indices"], job["seed"], len(nets) > 1), size=job["size"],
+               komi=job["komi"], temperature=job["temperature"], random_opening=job["random_opening"],
+               max_moves=job.get("max_moves"), batch=job["batch"], on_done=done)
+
+
+class Progress:
+    """A rich bar with games/s on a terminal, a log line every 30 s otherwise (stderr)."""
+
+    def __init__(self, total: int, label: str = "selfplay"):
+        self.total, self.count, self.moves, self.label = total, 0, 0, label
+        self.t0 = self.last = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        if self.tty:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress as P, TextColumn, TimeRemainingColumn
+            self.p = P(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+                       TimeRemainingColumn(), console=Console(stderr=True))
+            self.p.start()
+            self.task = self.p.add_task(label, total=total, info="")
+
+    def update(self, moves: int) -> None:
+        self.count += 1
+        self.moves += moves
+        dt = max(1e-9, time.perf_counter() - self.t0)
+        info = f"{self.count / dt:.2f} games/s {self.moves / dt:.0f} moves/s"
+        if self.tty:
+            self.p.update(self.task, completed=self.count, info=info)
+        elif time.perf_counter() - self.last > 30 or self.count == self.total:
+            self.last = time.perf_counter()
+            print(f"{self.label}: {self.count}/{self.total} games, {info}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.tty:
+            self.p.stop()
+
+
+def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: float = 7.5,
+                 temperature: float = 1.0, random_opening: int = 0, workers: int = 1, batch: int = 64,
+                 seed: int = 0, max_moves: int | None = None, device: str | None = None,
+                 progress: bool = True) -> dict:
+    """Play the missing games of ``out`` (0 .. games-1); return a summary."""
+    from gocnn.coords import check_size
+    from gocnn.engine import resolve_model_path
+
+    check_size(size)
+    if games < 1:
+        raise GocnnError("--games must be at least 1")
+    if workers < 1:
+        raise GocnnError("--workers must be at least 1")
+    if temperature < 0:
+        raise GocnnError("--temperature must be >= 0")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    models = [str(resolve_model_path(model))] + ([str(resolve_model_path(opponent))] if opponent else [])
+    todo = missing_games(out, games)
+    job = {"models": models, "out": str(out), "seed": seed, "size": size, "komi": komi,
+           "temperature": temperature, "random_opening": random_opening, "batch": batch,
+           "max_moves": max_moves, "device": device or _device()}
+    t0 = time.perf_counter()
+    bar = Progress(len(todo)) if progress and todo else None
+    moves = 0
+    results: dict[str, int] = {"B": 0, "W": 0, "0": 0}
+
+    def note(item):
+        nonlocal moves
+        moves += item[1]
+        results[item[2][0] if item[2] != "0" else "0"] += 1
+        if bar:
+            bar.update(item[1])
+
+    class _Tap:  # one worker: progress straight from the callback in this process
+        put = staticmethod(note)
+
+    if todo:
+        if workers == 1:
+            _worker(dict(job, indices=todo, threads=0), _Tap())
+        else:
+            import multiprocessing as mp
+            ctx = mp.get_context("spawn")
+            q = ctx.Queue()
+            procs = []
+            for w in range(workers):
+                share = todo[w::workers]
+                if share:
+                    p = ctx.Process(target=_worker, args=(dict(job, indices=share, threads=1), q))
+                    p.start()
+                    procs.append(p)
+            got = 0
+            while got < len(todo):
+                try:
+                    item = q.get(timeout=5)
+                except Exception:
+                    if not any(p.is_alive() for p in procs):
+                        break
+                    continue
+                got += 1
+                note(item)
+            for p in procs:
+                p.join()
+            bad = [p.exitcode for p in procs if p.exitcode]
+            if bad:
+                raise GocnnError(f"a self-play worker failed (exit code {bad[0]}); rerun to fill in the rest")
+    if bar:
+        bar.close()
+    secs = time.perf_counter() - t0
+    return {"out": str(out), "games": games, "played": len(todo), "already_there": games - len(todo),
+            "finished": len(missing_games(out, games)) == 0, "moves": moves, "seconds": round(secs, 2),
+            "games_per_s": round(len(todo) / secs, 3) if todo else None,
+            "moves_per_s": round(moves / secs, 1) if todo else None,
+            "black_wins": results["B"], "white_wins": results["W"], "draws": results["0"]}
+
+
+def cmd_selfplay(args) -> int:
+    from gocnn.cli import emit_json
+
+    summary = run_selfplay(args.model, args.out, args.games, opponent=args.opponent, size=args.size,
+                           komi=args.komi, temperature=args.temperature, random_opening=args.random_opening,
+                           workers=args.workers, batch=args.batch, seed=args.seed)
+    if args.json:
+        emit_json(summary)
+    else:
+        print(json.dumps(summary, indent=1))
+    return 0
+
+
+# ---------------------------------------------------------------------- bench
+BENCH_MOVES = 80  # moves of each game measured (the opening and middle game; the rest costs alike)
+
+def bench_selfplay(args) -> int:
+    """Moves per second of the batched runner (all games in flight together) against the same
+    games played one at a time (batch 1), in the same run, one torch thread each."""
+    import torch
+
+    from gocnn.bench import report
+    from gocnn.engine import default_model_path
+    from gocnn.model import POLICY_PRESETS, build_policy
+
+    torch.set_num_threads(args.threads or 1)
+    games = args.games or 16
+    if args.model or default_model_path().exists():
+        net = Net.load(args.model)
+    else:  # no shipped net yet: a random net of the shipped architecture (same cost per move)
+        torch.manual_seed(0)
+        cfg = POLICY_PRESETS["small"]
+        net = Net(build_policy(cfg).eval(), cfg, "random-small")
+    size = net.config.board_size
+    max_moves = BENCH_MOVES
+    specs = specs_for(range(games), 0, False)
+
+    def run(batch: int) -> tuple[int, float]:
+        t = time.perf_counter()
+        res = play_games([net], specs, size=size, batch=batch, temperature=1.0, max_moves=max_moves)
+        return sum(len(r.moves) for r in res), time.perf_counter() - t
+
+    from gocnn.scoring import warm_up
+    warm_up()
+    play_games([net], specs[:1], size=size, batch=1, max_moves=4)  # numba caches, torch warm-up
+    m_b, t_b = run(games)
+    m_1, t_1 = run(1)
+    rate, peer_rate = m_b / t_b, m_1 / t_1
+    result = {"rate": round(rate, 1), "unit": "moves/s", "peer": "same games at batch 1",
+              "peer_rate": round(peer_rate, 1), "ratio": round(rate / peer_rate, 2),
+              "games": games, "batch": games, "moves": m_b, "peer_moves": m_1, "net": net.name,
+              "board_size": size, "moves_per_game": max_moves, "threads": torch.get_num_threads()}
+    lines = [f"selfplay {games} games on {size}x{size} (first {max_moves} moves), net {net.name}, "
+             f"{torch.get_num_threads()} thread(s)",
+             f"  batched (batch {games}): {m_b} moves in {t_b:.1f} s = {rate:.1f} moves/s",
+             f"  batch 1:              {m_1} moves in {t_1:.1f} s = {peer_rate:.1f} moves/s",
+             f"  ratio {rate / peer_rate:.2f}x"]
+    return report(args, lines, result)

@@ -1,0 +1,270 @@
+"""``gocnn rl``: policy-gradient reinforcement from self-play (AlphaGo's RL policy net).
+
+Each iteration the current net plays ``--games-per-iteration`` games (half as Black) against a
+net drawn at random from the pool of its earlier checkpoints (``RUN_DIR/pool/*.safetensors``;
+the starting net is the first member), sampling its moves from the policy.  Then one REINFORCE
+step::
+
+    loss = -1/n * sum over games i, current-net moves t of (z_i - b) * log pi(a_t | s_t)
+
+with ``z_i`` = +1 for a win, -1 for a loss (0 for a draw) from the current net's side, ``b`` the
+mean outcome of the iteration's games (the baseline that cuts variance), and plain SGD at
+``--lr`` as in AlphaGo.  Random opening moves and passes carry no gradient.  Every
+``--pool-every`` iterations the current weights join the pool.
+
+The run directory holds ``checkpoint.safetensors`` (weights, optimizer, iteration, RNG; written
+atomically, no pickle), ``model.safetensors`` (the latest net, a model file every command
+reads), ``metrics.csv``, ``run.json`` and the games as SGF under ``games/``.  Rerunning
+``gocnn rl`` with the same ``--out`` continues from the checkpoint (a larger ``--iterations``
+extends the run).
+
+Under ``torchrun --nproc-per-node N`` (or several nodes) each process plays its share of every
+iteration's games; the outcome sums for the baseline and the gradients are all-reduced, so
+every process takes the same step and the replicas stay equal; rank 0 writes the files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from gocnn.board import BLACK
+from gocnn.errors import GocnnError
+
+from selfplay.games import game_path, game_seed
+from selfplay.runner import GameResult, GameSpec, Net, play_games, write_atomic
+
+CHECKPOINT = "checkpoint.safetensors"
+MODEL = "model.safetensors"
+METRICS = "metrics.csv"
+FIELDS = ["iteration", "games", "wins", "losses", "draws", "win_rate", "baseline", "loss", "positions",
+          "mean_moves", "opponent", "seconds", "pool_size"]
+CHUNK = 512  # positions per backward pass (gradients accumulate over chunks)
+
+
+# ---------------------------------------------------------------------- the update
+def learner_positions(game: GameResult, learner: int, features: str):
+    """(planes (T, C, S, S) uint8, actions (T,)) of the learner's sampled stone moves in a game."""
+    from gocnn.features import encode_events
+
+    color = BLACK if game.black_net == learner else 3 - BLACK
+    if game.black_net == learner and game.white_net == learner:
+        color = None  # the learner plays both sides: every sampled move counts
+    cols = np.array([c for c, _ in game.moves], np.int8)
+    pts = np.array([-1 if p is None else p for _, p in game.moves], np.int16)
+    idx = [t for t, (c, p) in enumerate(game.moves)
+           if p is not None and game.sampled[t] and (color is None or c == color)]
+    if not idx:
+        s = game.size
+        return np.zeros((0, 0, s, s), np.uint8), np.zeros(0, np.int64)
+    events = (cols, pts, np.zeros(len(cols), np.int8))
+    planes = encode_events(game.size, events, idx, cols[idx], features)
+    return planes, pts[idx].astype(np.int64)
+
+
+def outcome(game: GameResult, learner: int) -> float:
+    """+1 if the learner won, -1 if it lost, 0 for a draw (from Black's side in learner-vs-itself games)."""
+    w = game.winner
+    if w is None:
+        return 0.0
+    learner_color = BLACK if game.black_net == learner else 3 - BLACK
+    return 1.0 if w == learner_color else -1.0
+
+
+def move_logprobs(net, planes: np.ndarray, actions: np.ndarray, device="cpu") -> torch.Tensor:
+    """log pi(a|s) under the net, softmax over the empty points (as in training)."""
+    from gocnn.train import masked_logits
+
+    x = torch.from_numpy(planes).to(device, torch.float32)
+    logits = net(x).float().reshape(len(x), -1)
+    logp = F.log_softmax(masked_logits(logits, x), dim=1)
+    return logp.gather(1, torch.from_numpy(actions).to(device)[:, None])[:, 0]
+
+
+def reinforce_step(net, opt, games: list[GameResult], learner: int, features: str, device="cpu",
+                   baseline: float | None = None, total_games: int | None = None, world: int = 1) -> dict:
+    """One REINFORCE step on the learner's moves of ``games``; returns the step's figures.
+
+    ``baseline`` defaults to the mean outcome of ``games``; ``total_games`` (default
+    ``len(games)``) is the n of the 1/n in the loss (all processes' games under torchrun)."""
+    zs = [outcome(g, learner) for g in games]
+    b = float(np.mean(zs)) if baseline is None else baseline
+    n = total_games or len(games)
+    net.train()
+    opt.zero_grad(set_to_none=False)
+    for p in net.parameters():
+        if p.grad is None:
+            p.grad = torch.zeros_like(p)
+    total_loss, positions = 0.0, 0
+    planes_all, actions_all, adv_all = [], [], []
+    for g, z in zip(games, zs):
+        planes, actions = learner_positions(g, learner, features)
+        if len(actions) and z != b:
+            planes_all.append(planes)
+            actions_all.append(actions)
+            adv_all.append(np.full(len(actions), z - b, np.float32))
+    if planes_all:
+        planes = np.concatenate(planes_all)
+        actions = np.concatenate(actions_all)
+        adv = np.concatenate(adv_all)
+        positions = len(actions)
+        for s in range(0, positions, CHUNK):
+            lp = move_logprobs(net, planes[s:s + CHUNK], actions[s:s + CHUNK], device)
+            loss = -(torch.from_numpy(adv[s:s + CHUNK]).to(device) * lp).sum() / n
+            loss.backward()
+            total_loss += float(loss.detach())
+    if world > 1:
+        import torch.distributed as dist
+        for p in net.parameters():
+            dist.all_reduce(p.grad)
+        t = torch.tensor([total_loss, positions], dtype=torch.float64, device=device)
+        dist.all_reduce(t)
+        total_loss, positions = float(t[0]), int(t[1])
+    opt.step()
+    net.eval()
+    return {"baseline": round(b, 4), "loss": round(total_loss, 5), "positions": positions}
+
+
+# ---------------------------------------------------------------------- the run
+def _read_rows(path: Path, upto: int) -> list[dict]:
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r.get("iteration") and int(r["iteration"]) <= upto]
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    return rows
+
+
+def _append_row(path: Path, row: dict) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
+        if new:
+            w.writeheader()
+        w.writerow(row)
+
+
+def _log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def rl(args) -> dict:
+    from gocnn.engine import resolve_model_path
+    from gocnn.model import load_model, save_model
+    from gocnn.train import load_checkpoint, save_checkpoint
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if world > 1:
+        import torch.distributed as dist
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    threads = getattr(args, "threads", 0) or 0
+    if threads:
+        torch.set_num_threads(threads)
+    run = Path(args.out)
+    pool = run / "pool"
+    run_file = run / "run.json"
+    ckpt = run / CHECKPOINT
+    if run_file.exists():  # a rerun continues: the saved settings win, --iterations may grow
+        hp = json.loads(run_file.read_text())["hparams"]
+        hp["iterations"] = args.iterations
+    else:
+        hp = {"init": str(resolve_model_path(args.init)), "games_per_iteration": args.games_per_iteration,
+              "pool_every": args.pool_every, "lr": args.lr, "size": args.size, "komi": args.komi,
+              "seed": args.seed, "iterations": args.iterations,
+              "temperature": getattr(args, "temperature", 1.0),
+              "max_moves": getattr(args, "max_moves", None)}
+    if hp["games_per_iteration"] < 2:
+        raise GocnnError("--games-per-iteration must be at least 2")
+    if hp["pool_every"] < 1:
+        raise GocnnError("--pool-every must be at least 1")
+    net, cfg, facts = load_model(hp["init"], device=str(device))
+    if cfg.board_size != hp["size"]:
+        raise GocnnError(f"the net is for {cfg.board_size}x{cfg.board_size}, not --size {hp['size']}")
+    opt = torch.optim.SGD(net.parameters(), lr=hp["lr"])
+    start = 0
+    if ckpt.exists():
+        start, _ = load_checkpoint(ckpt, net, opt)
+        net.to(device)
+    elif rank == 0:
+        pool.mkdir(parents=True, exist_ok=True)
+        run_file.write_text(json.dumps({"hparams": hp}, indent=1, sort_keys=True))
+        save_model(pool / "iter-000000.safetensors", net, cfg, dict(facts, rl_iteration=0))
+    if world > 1:
+        torch.distributed.barrier()
+    rows = _read_rows(run / METRICS, start) if rank == 0 else []
+    G = hp["games_per_iteration"]
+    last: dict = rows[-1] if rows else {}
+    for it in range(start, hp["iterations"]):
+        t0 = time.perf_counter()
+        rng = random.Random(game_seed(hp["seed"], 10_000_000 + it))
+        members = sorted(pool.glob("*.safetensors"))
+        opp_path = rng.choice(members)
+        opponent = Net.load(opp_path, str(device))
+        learner = Net(net.eval(), cfg, f"rl-iter{it:06d}", device=str(device))
+        specs = [GameSpec(it * G + j, 0, 1, game_seed(hp["seed"], it * G + j)) if j % 2 == 0 else
+                 GameSpec(it * G + j, 1, 0, game_seed(hp["seed"], it * G + j)) for j in range(G)]
+        mine = specs[rank::world]
+        games = play_games([learner, opponent], mine, size=hp["size"], komi=hp["komi"],
+                           temperature=hp["temperature"], max_moves=hp["max_moves"], batch=len(mine))
+        zs = [outcome(g, 0) for g in games]
+        sums = torch.tensor([sum(zs), float(len(zs)), sum(1 for z in zs if z > 0), sum(1 for z in zs if z < 0),
+                             sum(len(g.moves) for g in games)], dtype=torch.float64)
+        if world > 1:
+            torch.distributed.all_reduce(sums)
+        z_sum, n, wins, losses, moves = sums.tolist()
+        step = reinforce_step(net, opt, games, 0, cfg.features, str(device), baseline=z_sum / n,
+                              total_games=int(n), world=world)
+        gdir = run / "games" / f"iter-{it:06d}"  # every process writes its own games
+        gdir.mkdir(parents=True, exist_ok=True)
+        for g in games:
+            write_atomic(game_path(gdir, g.index), g.sgf())
+        if rank == 0:
+            joined = (it + 1) % hp["pool_every"] == 0
+            if joined:
+                save_model(pool / f"iter-{it + 1:06d}.safetensors", net, cfg, dict(facts, rl_iteration=it + 1))
+            save_model(run / MODEL, net, cfg, dict(facts, rl_iteration=it + 1, rl_init=hp["init"]))
+            save_checkpoint(ckpt, net, opt, it + 1, {"iteration": it + 1})
+            last = {"iteration": it + 1, "games": int(n), "wins": int(wins), "losses": int(losses),
+                    "draws": int(n - wins - losses), "win_rate": round(wins / n, 4), "baseline": step["baseline"],
+                    "loss": step["loss"], "positions": step["positions"], "mean_moves": round(moves / n, 1),
+                    "opponent": opp_path.name, "seconds": round(time.perf_counter() - t0, 1),
+                    "pool_size": len(members) + int(joined)}
+            _append_row(run / METRICS, last)
+            _log(f"rl iteration {it + 1}/{hp['iterations']}: won {int(wins)}/{int(n)} vs {opp_path.name}, "
+                 f"loss {step['loss']:.4f}, {last['seconds']} s")
+        if world > 1:
+            torch.distributed.barrier()
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    return {"run": str(run), "model": str(run / MODEL), "iterations": hp["iterations"],
+            "games_per_iteration": G, "pool": len(list(pool.glob("*.safetensors"))),
+            "last": {k: last[k] for k in last}}
+
+
+def cmd_rl(args) -> int:
+    from gocnn.cli import emit_json
+
+    result = rl(args)
+    if int(os.environ.get("RANK", "0")) == 0:
+        if args.json:
+            emit_json(result)
+        else:
+            print(json.dumps(result, indent=1))
+    return 0

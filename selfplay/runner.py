@@ -1,0 +1,208 @@
+"""The batched game runner: many games between nets advance together.
+
+Every step gathers the boards whose player to move is a net, encodes them
+(:func:`gocnn.features.encode`), runs **one forward pass per net** over all of them, and hands
+each game's softmax to the engine's play-well rule (:func:`gocnn.engine.choose_move`: legal
+moves only, no own-eye fills, no superko repeats, no big self-ataris, a pass when nothing is
+left), sampling at the given temperature.  So the net runs at the batch size of the number of
+games in flight, not at batch 1.
+
+A game ends after two passes in a row or at the move cap.  It is scored by area (Tromp-Taylor
+after removing the stones that :func:`gocnn.scoring.final_score`'s playouts find dead); the
+score is a pure function of the final position, so replaying the record gives the same result.
+
+Each game has its own random generator seeded from its index, so a game does not depend on
+which other games happen to share its batches (up to float rounding of batched inference).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from gocnn.board import BLACK, WHITE, Board
+from gocnn.engine import choose_move
+from gocnn.errors import GocnnError
+
+SCORE_PLAYOUTS = 400
+SCORING_NOTE = ("area score; dead stones by gocnn.scoring playouts ({playouts}); "
+                "ended by {reason}")
+
+
+@dataclass
+class Net:
+    """A loaded policy net and what to call it in records."""
+
+    net: object
+    config: object
+    name: str
+    path: str | None = None
+    device: str = "cpu"
+
+    @classmethod
+    def load(cls, path, device: str = "cpu") -> "Net":
+        from gocnn.engine import resolve_model_path
+        from gocnn.model import load_model, model_hash
+
+        p = resolve_model_path(path)
+        try:
+            net, cfg, _ = load_model(str(p), device=device)
+        except GocnnError:
+            raise
+        except Exception as exc:
+            raise GocnnError(f"cannot load model {p}: {exc}") from exc
+        return cls(net.eval(), cfg, f"{p.stem}-{model_hash(p)}", str(p), device)
+
+    def probs(self, planes: np.ndarray) -> np.ndarray:
+        """Softmax over the points for a stack of planes (N, C, S, S) uint8: one forward pass."""
+        import torch
+
+        with torch.inference_mode():
+            x = torch.from_numpy(planes).to(self.device, torch.float32)
+            logits = self.net(x).float()
+            return torch.softmax(logits.reshape(len(planes), -1), dim=1).cpu().double().numpy()
+
+
+@dataclass
+class GameSpec:
+    """Game ``index``: which net (an index into the runner's nets) plays each colour."""
+
+    index: int
+    black: int
+    white: int
+    seed: int
+
+
+@dataclass
+class GameResult:
+    index: int
+    size: int
+    komi: float
+    black: str
+    white: str
+    moves: list[tuple[int, int | None]]
+    sampled: list[bool]  # per move: chosen from the net's policy (False: random opening move)
+    result: str  # RE: "B+3.5", "W+0.5", "0"
+    margin: float  # Black's lead after komi
+    reason: str  # "two passes" or "move cap"
+    black_net: int = 0
+    white_net: int = 1
+    seconds: float = 0.0
+
+    @property
+    def winner(self) -> int | None:
+        return BLACK if self.margin > 0 else WHITE if self.margin < 0 else None
+
+    def sgf(self, date: str | None = None) -> bytes:
+        from gocnn.sgf import game_to_sgf
+
+        note = SCORING_NOTE.format(playouts=SCORE_PLAYOUTS, reason=self.reason)
+        return game_to_sgf(self.size, self.moves, komi=self.komi, result=self.result,
+                           black=self.black, white=self.white, date=date,
+                           comment=f"gocnn self-play game {self.index}; {note}")
+
+
+def score_board(board: Board) -> tuple[str, float]:
+    """(RE, Black's margin) of a finished game: area after the playouts' dead stones."""
+    from gocnn.scoring import final_score
+
+    s = final_score(board, SCORE_PLAYOUTS)
+    return s.result, s.margin
+
+
+@dataclass
+class _Live:
+    spec: GameSpec
+    board: Board
+    rng: random.Random
+    sampled: list[bool] = field(default_factory=list)
+    start: float = 0.0
+
+
+def play_games(nets: list[Net], specs: list[GameSpec], size: int = 19, komi: float = 7.5,
+               temperature: float = 1.0, random_opening: int = 0, max_moves: int | None = None,
+               batch: int = 64, on_done: Callable[[GameResult], None] | None = None,
+               features: str | None = None) -> list[GameResult]:
+    """Play every game of ``specs`` with up to ``batch`` games in flight; return the results
+    in the order they finished (``on_done`` is called as each one finishes)."""
+    if batch < 1:
+        raise GocnnError("--batch must be at least 1")
+    for net in nets:
+        if net.config.board_size != size:
+            raise GocnnError(f"{net.name} is a {net.config.board_size}x{net.config.board_size} net, "
+                             f"the games are {size}x{size}")
+    from gocnn.features import encode
+
+    max_moves = max_moves or 2 * size * size
+    n = size * size
+    uniform = np.ones(n)
+    pending = list(specs)
+    pending.reverse()
+    live: list[_Live] = []
+    done: list[GameResult] = []
+
+    def refill():
+        while pending and len(live) < batch:
+            spec = pending.pop()
+            live.append(_Live(spec, Board(size, komi=komi, superko=True), random.Random(spec.seed),
+                              start=time.perf_counter()))
+
+    def finish(g: _Live, reason: str):
+        result, margin = score_board(g.board)
+        r = GameResult(g.spec.index, size, komi, nets[g.spec.black].name, nets[g.spec.white].name,
+                       g.board.moves, g.sampled, result, margin, reason, g.spec.black, g.spec.white,
+                       time.perf_counter() - g.start)
+        done.append(r)
+        if on_done:
+            on_done(r)
+
+    refill()
+    while live:
+        # who needs the net this step: (game, net index); random opening moves need none
+        wants: dict[int, list[tuple[int, _Live]]] = {}
+        moves: dict[int, tuple[int | None, bool]] = {}
+        for i, g in enumerate(live):
+            b = g.board
+            if len(b.history) < random_opening:  # no setup stones: one history entry per move
+                moves[i] = (choose_move(b, uniform, rng=g.rng).move, False)
+            else:
+                who = g.spec.black if b.to_move == BLACK else g.spec.white
+                wants.setdefault(who, []).append((i, g))
+        for who, games in wants.items():
+            net = nets[who]
+            planes = np.stack([encode(g.board, features or net.config.features) for _, g in games])
+            probs = net.probs(planes)
+            for (i, g), p in zip(games, probs):
+                d = choose_move(g.board, p, temperature=temperature, rng=g.rng, resign_threshold=1.0)
+                moves[i] = (d.move, True)
+        still: list[_Live] = []
+        for i, g in enumerate(live):
+            move, sampled = moves[i]
+            g.board.play(g.board.to_move, move)
+            g.sampled.append(sampled)
+            if g.board.passes >= 2:
+                finish(g, "two passes")
+            elif len(g.board.history) >= max_moves:
+                finish(g, "move cap")
+            else:
+                still.append(g)
+        live[:] = still
+        refill()
+    return done
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that it either exists complete or not at all (temp + rename)."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
