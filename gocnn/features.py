@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from gocnn.board import BLACK, EMPTY, WHITE, Board
+from gocnn.board import Board
 
 
 # (group name, planes) in the order the planes are stacked; a set is a prefix of this table

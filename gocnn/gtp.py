@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable
 
 from gocnn import __version__, coords
-from gocnn.board import BLACK, EMPTY, WHITE, Board, IllegalMove, handicap_points, opponent, parse_color, to_ascii
+from gocnn.board import BLACK, EMPTY, WHITE, Board, IllegalMove, handicap_points, parse_color, to_ascii
 from gocnn.engine import RESIGN
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -300,7 +300,7 @@ def train(args) -> dict:
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=max(0, args.workers),
                                          persistent_workers=False, prefetch_factor=4 if args.workers > 0 else None)
     metrics_file = run / METRICS
-    rows = _read_metrics(metrics_file, upto=start) if rank == 0 else []
+    rows = read_csv_rows(metrics_file, METRIC_FIELDS, "step", start) if rank == 0 else []
     writer = _tensorboard(run) if rank == 0 else None
     bar = _Bar(total, start) if rank == 0 else None
     t_start = time.perf_counter()
@@ -344,7 +344,7 @@ def train(args) -> dict:
                 model.train()
             rows.append(row)
             last = row
-            _append_metrics(metrics_file, row)
+            append_csv_row(metrics_file, METRIC_FIELDS, row)
             if writer:
                 for k, v in row.items():
                     if k != "step":
@@ -376,23 +376,24 @@ def train(args) -> dict:
     return result
 
 
-def _read_metrics(path: Path, upto: int) -> list[dict]:
-    """Rows of metrics.csv up to a step (later rows belong to work lost in a crash: dropped)."""
+def read_csv_rows(path: Path, fields: list[str], key: str, upto: int) -> list[dict]:
+    """Rows of a metrics CSV whose ``key`` column is at most ``upto``; the file is rewritten
+    without the later rows (they belong to work lost in a crash, redone after a resume)."""
     if not path.exists():
         return []
     with open(path, newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r.get("step") and int(r["step"]) <= upto]
+        rows = [r for r in csv.DictReader(f) if r.get(key) and int(r[key]) <= upto]
     with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=METRIC_FIELDS, extrasaction="ignore")
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
     return rows
 
 
-def _append_metrics(path: Path, row: dict) -> None:
+def append_csv_row(path: Path, fields: list[str], row: dict) -> None:
     new = not path.exists()
     with open(path, "a", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=METRIC_FIELDS, extrasaction="ignore")
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         if new:
             w.writeheader()
         w.writerow(row)

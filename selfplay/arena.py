@@ -8,7 +8,6 @@ accept a new checkpoint when the interval's lower end is above 0.5.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from gocnn.errors import GocnnError

@@ -11,7 +11,6 @@ the missing games.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path

@@ -25,7 +25,6 @@ every process takes the same step and the replicas stay equal; rank 0 writes the
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import random
@@ -39,6 +38,7 @@ import torch.nn.functional as F
 
 from gocnn.board import BLACK
 from gocnn.errors import GocnnError
+from gocnn.train import append_csv_row, read_csv_rows
 
 from selfplay.games import game_path, game_seed
 from selfplay.runner import GameResult, GameSpec, Net, play_games, write_atomic
@@ -136,24 +136,11 @@ def reinforce_step(net, opt, games: list[GameResult], learner: int, features: st
 
 # ---------------------------------------------------------------------- the run
 def _read_rows(path: Path, upto: int) -> list[dict]:
-    if not path.exists():
-        return []
-    with open(path, newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r.get("iteration") and int(r["iteration"]) <= upto]
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-    return rows
+    return read_csv_rows(path, FIELDS, "iteration", upto)
 
 
 def _append_row(path: Path, row: dict) -> None:
-    new = not path.exists()
-    with open(path, "a", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
-        if new:
-            w.writeheader()
-        w.writerow(row)
+    append_csv_row(path, FIELDS, row)
 
 
 def _log(msg: str) -> None:
