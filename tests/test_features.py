@@ -8,8 +8,6 @@ and the ladder planes against GNU Go's own ladder reader.
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -555,37 +553,7 @@ def test_a_game_with_handicap_and_passes_encodes_consistently(samples):
 
 
 # ---------------------------------------------------------------------- GNU Go as ladder referee
-class Gtp:
-    def __init__(self, path: str):
-        self.proc = subprocess.Popen([path, "--mode", "gtp"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
-
-    def send(self, command: str) -> str:
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        lines = []
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"GNU Go died on {command!r}")
-            if line == "\n" and lines:
-                break
-            if line != "\n":
-                lines.append(line.rstrip("\n"))
-        reply = "\n".join(lines)
-        if reply.startswith("?"):
-            raise RuntimeError(f"{command!r}: {reply}")
-        return reply[1:].strip()
-
-    def close(self):
-        try:
-            self.send("quit")
-        except (RuntimeError, OSError):
-            pass
-        self.proc.wait(timeout=10)
-
-
-COLOR = {BLACK: "black", WHITE: "white"}
+from gtp_client import COLOR, Gtp  # noqa: E402  (tests/ is on sys.path)
 
 
 def ladder_referee(gnugo: str, recs, every: int) -> dict:
@@ -598,7 +566,7 @@ def ladder_referee(gnugo: str, recs, every: int) -> dict:
     chain (three or more liberties: escaped; one: not) against our escape plane there.
     GNU Go's ko results (codes 2 and 3) are left out."""
     tally = {"capture": [0, 0], "escape": [0, 0], "disagree": []}
-    engine = Gtp(gnugo)
+    engine = Gtp([gnugo, "--mode", "gtp"])
     try:
         for rec in recs:
             size = rec.size
@@ -700,7 +668,7 @@ def test_ladder_planes_agree_with_gnugo(gnugo, samples):
 
 @pytest.mark.gnugo
 def test_hand_built_ladders_agree_with_gnugo(gnugo):
-    engine = Gtp(gnugo)
+    engine = Gtp([gnugo, "--mode", "gtp"])
     try:
         for breaker, works in ((None, True), ("G3", False), ("H2", False)):
             engine.send("boardsize 9")

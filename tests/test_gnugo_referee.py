@@ -9,54 +9,17 @@ be identical.  The default run takes 60 games of the repository's sample; the ``
 from __future__ import annotations
 
 import itertools
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
 from gocnn import coords, sgf
-from gocnn.board import BLACK, EMPTY, WHITE, Board, handicap_points
+from gocnn.board import BLACK, EMPTY, WHITE, handicap_points
 
 pytestmark = pytest.mark.gnugo
 
-COLOR = {BLACK: "black", WHITE: "white"}
+from gtp_client import COLOR, Gtp  # noqa: E402  (tests/ is on sys.path)
 
-
-class Gtp:
-    """A minimal GTP client for one engine process."""
-
-    def __init__(self, argv: list[str]):
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, bufsize=1)
-
-    def send(self, command: str) -> str:
-        """The reply's text; raises RuntimeError on a ``?`` failure reply."""
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        lines = []
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError(f"engine died on {command!r}")
-            if line == "\n" and lines:
-                break
-            if line != "\n":
-                lines.append(line.rstrip("\n"))
-        reply = "\n".join(lines)
-        if reply.startswith("?"):
-            raise RuntimeError(f"{command!r}: {reply}")
-        return reply[1:].strip()
-
-    def stones(self, color: int, size: int) -> set[int]:
-        return {coords.to_flat(coords.from_gtp(v, size), size) for v in self.send(f"list_stones {COLOR[color]}").split()}
-
-    def close(self) -> None:
-        try:
-            self.send("quit")
-        except (RuntimeError, OSError):
-            pass
-        self.proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
