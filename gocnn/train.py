@@ -441,14 +441,19 @@ class _Bar:
             self.p.stop()
 
 
+def print_result(args, result: dict) -> None:
+    """A run's summary, printed once (by rank 0 under torchrun): JSON last line with --json."""
+    if int(os.environ.get("RANK", "0")) != 0:
+        return
+    if args.json:
+        from gocnn.cli import emit_json
+        emit_json(result)
+    else:
+        print(json.dumps(result, indent=1))
+
+
 def cmd_train(args) -> int:
-    from gocnn.cli import emit_json
-    result = train(args)
-    if int(os.environ.get("RANK", "0")) == 0:
-        if args.json:
-            emit_json(result)
-        else:
-            print(json.dumps(result, indent=1))
+    print_result(args, train(args))
     return 0
 
 

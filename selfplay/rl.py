@@ -38,7 +38,7 @@ import torch.nn.functional as F
 
 from gocnn.board import BLACK
 from gocnn.errors import GocnnError
-from gocnn.train import append_csv_row, read_csv_rows
+from gocnn.train import append_csv_row, print_result, read_csv_rows
 
 from selfplay.games import game_path, game_seed
 from selfplay.runner import GameResult, GameSpec, Net, play_games, write_atomic
@@ -246,12 +246,5 @@ def rl(args) -> dict:
 
 
 def cmd_rl(args) -> int:
-    from gocnn.cli import emit_json
-
-    result = rl(args)
-    if int(os.environ.get("RANK", "0")) == 0:
-        if args.json:
-            emit_json(result)
-        else:
-            print(json.dumps(result, indent=1))
+    print_result(args, rl(args))
     return 0
