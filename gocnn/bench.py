@@ -312,11 +312,12 @@ def bench_infer(args) -> int:
 
     from gocnn import features, sgf
     from gocnn.engine import resolve_model_path
-    from gocnn.model import load_model
+    from gocnn.model import for_inference, load_model
 
     torch.set_num_threads(args.threads or 1)
     path = resolve_model_path(args.model)
     net, cfg, _ = load_model(path)
+    for_inference(net)
     rec = next(iter(sgf.read_games([SAMPLES / "tom-sample.tar.gz"])))
     board = rec.board()
     for color, point in rec.moves[:120]:

@@ -252,18 +252,18 @@ class PolicyPlayer:
         with self._lock:
             import torch
 
+            from gocnn.model import for_inference, load_model
+
             if self.threads and self.threads > 0:
                 torch.set_num_threads(self.threads)
             if self.net is None:
-                from gocnn.model import load_model
-
                 try:
                     self.net, self.config, self.facts = load_model(str(self.model_path), device=self.device)
                 except GocnnError:
                     raise
                 except Exception as exc:  # a damaged or foreign file
                     raise GocnnError(f"cannot load model {self.model_path}: {exc}") from exc
-            self.net.eval()
+            for_inference(self.net)
         return self
 
     @property

@@ -521,11 +521,12 @@ def cmd_eval(args) -> int:
     from gocnn import sgf
     from gocnn.cli import emit_json
     from gocnn.engine import default_model_path
-    from gocnn.model import load_model
+    from gocnn.model import for_inference, load_model
     if args.threads:
         torch.set_num_threads(args.threads)
     path = args.model or default_model_path()
     net, cfg, facts = load_model(path)
+    for_inference(net)
     stats = sgf.ReadStats()
     try:
         records = sgf.read_games(args.sgf, sgf.Filters(sizes=(cfg.board_size,)), stats)

@@ -47,7 +47,7 @@ class Net:
     @classmethod
     def load(cls, path, device: str = "cpu") -> "Net":
         from gocnn.engine import resolve_model_path
-        from gocnn.model import load_model, model_hash
+        from gocnn.model import for_inference, load_model, model_hash
 
         p = resolve_model_path(path)
         try:
@@ -56,7 +56,7 @@ class Net:
             raise
         except Exception as exc:
             raise GocnnError(f"cannot load model {p}: {exc}") from exc
-        return cls(net.eval(), cfg, f"{p.stem}-{model_hash(p)}", str(p), device)
+        return cls(for_inference(net), cfg, f"{p.stem}-{model_hash(p)}", str(p), device)
 
     def probs(self, planes: np.ndarray) -> np.ndarray:
         """Softmax over the points for a stack of planes (N, C, S, S) uint8: one forward pass."""
