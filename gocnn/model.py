@@ -282,7 +282,7 @@ def for_inference(net: nn.Module) -> nn.Module:
     """``net`` in eval mode, laid out for inference: on CPU its weights go channels-last, which
     lets oneDNN pick its blocked convolution kernels (1.6x faster at batch 1 and 1.9x at batch
     16 for the shipped net on this project's 2-core machine; the same results up to float
-    rounding).  Training keeps the default layout, so resumed runs stay bit-for-bit."""
+    rounding).  ``gocnn train`` lays its net out the same way."""
     net.eval()
     if all(p.device.type == "cpu" for p in net.parameters()):
         net.to(memory_format=torch.channels_last)

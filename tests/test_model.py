@@ -233,3 +233,21 @@ def test_bad_config_and_newer_format(saved):
 def test_unknown_config_type_cannot_be_saved(tmp_path):
     with pytest.raises(TypeError, match="not a model config"):
         M.save_model(tmp_path / "x.safetensors", torch.nn.Linear(2, 2), {"layers": 3}, {})
+
+
+def test_inference_layout_gives_the_same_policy():
+    """for_inference (channels-last weights on CPU) changes speed, not answers."""
+    torch.manual_seed(3)
+    cfg = M.POLICY_PRESETS["small"]
+    net = M.build_policy(cfg).eval()
+    x = torch.randint(0, 2, (5, cfg.in_channels, 19, 19)).float()
+    with torch.inference_mode():
+        before = torch.softmax(net(x).reshape(5, -1), 1)
+        M.for_inference(net)
+        convs = [p for p in net.parameters() if p.ndim == 4 and p.shape[1] > 1 and p.shape[2] > 1]
+        assert convs and all(p.is_contiguous(memory_format=torch.channels_last) and not p.is_contiguous()
+                             for p in convs)
+        after = torch.softmax(net(x).reshape(5, -1), 1)
+    assert not net.training
+    torch.testing.assert_close(after, before, rtol=1e-4, atol=1e-6)
+    assert torch.equal(after.argmax(1), before.argmax(1))
