@@ -47,8 +47,9 @@ CHECKPOINT = "checkpoint.safetensors"
 MODEL = "model.safetensors"
 METRICS = "metrics.csv"
 FIELDS = ["iteration", "games", "wins", "losses", "draws", "win_rate", "baseline", "loss", "positions",
-          "mean_moves", "opponent", "seconds", "pool_size"]
+          "mean_moves", "opponent", "seconds", "pool_size", "kl", "entropy"]
 CHUNK = 512  # positions per backward pass (gradients accumulate over chunks)
+PROBE = 256  # positions on which each step's KL divergence and policy entropy are measured
 
 
 # ---------------------------------------------------------------------- the update
@@ -80,14 +81,29 @@ def outcome(game: GameResult, learner: int) -> float:
     return 1.0 if w == learner_color else -1.0
 
 
-def move_logprobs(net, planes: np.ndarray, actions: np.ndarray, device="cpu") -> torch.Tensor:
-    """log pi(a|s) under the net, softmax over the empty points (as in training)."""
+def policy_logprobs(net, planes: np.ndarray, device="cpu") -> torch.Tensor:
+    """log pi(.|s) over the points, softmax over the empty points (as in training)."""
     from gocnn.train import masked_logits
 
     x = torch.from_numpy(planes).to(device, torch.float32)
     logits = net(x).float().reshape(len(x), -1)
-    logp = F.log_softmax(masked_logits(logits, x), dim=1)
+    return F.log_softmax(masked_logits(logits, x), dim=1)
+
+
+def move_logprobs(net, planes: np.ndarray, actions: np.ndarray, device="cpu") -> torch.Tensor:
+    """log pi(a|s) under the net for the moves played."""
+    logp = policy_logprobs(net, planes, device)
     return logp.gather(1, torch.from_numpy(actions).to(device)[:, None])[:, 0]
+
+
+def _kl_entropy(before: torch.Tensor, after: torch.Tensor) -> tuple[float, float]:
+    """Mean KL(before || after) and mean entropy of ``before`` (log-probs, -inf off the board)."""
+    p = before.exp()
+    safe_b = torch.where(p > 0, before, torch.zeros_like(before))
+    safe_a = torch.where(p > 0, after, torch.zeros_like(after))
+    kl = (p * (safe_b - safe_a)).sum(1).mean()
+    ent = -(p * safe_b).sum(1).mean()
+    return float(kl), float(ent)
 
 
 def reinforce_step(net, opt, games: list[GameResult], learner: int, features: str, device="cpu",
@@ -112,11 +128,15 @@ def reinforce_step(net, opt, games: list[GameResult], learner: int, features: st
             planes_all.append(planes)
             actions_all.append(actions)
             adv_all.append(np.full(len(actions), z - b, np.float32))
+    probe = None
     if planes_all:
         planes = np.concatenate(planes_all)
         actions = np.concatenate(actions_all)
         adv = np.concatenate(adv_all)
         positions = len(actions)
+        probe = planes[np.linspace(0, positions - 1, min(PROBE, positions)).astype(int)]
+        with torch.no_grad():
+            before = policy_logprobs(net, probe, device)
         for s in range(0, positions, CHUNK):
             lp = move_logprobs(net, planes[s:s + CHUNK], actions[s:s + CHUNK], device)
             loss = -(torch.from_numpy(adv[s:s + CHUNK]).to(device) * lp).sum() / n
@@ -131,7 +151,12 @@ def reinforce_step(net, opt, games: list[GameResult], learner: int, features: st
         total_loss, positions = float(t[0]), int(t[1])
     opt.step()
     net.eval()
-    return {"baseline": round(b, 4), "loss": round(total_loss, 5), "positions": positions}
+    kl = entropy = None
+    if probe is not None:  # how far the step moved the policy, and how sharp it is
+        with torch.no_grad():
+            kl, entropy = _kl_entropy(before, policy_logprobs(net, probe, device))
+    return {"baseline": round(b, 4), "loss": round(total_loss, 5), "positions": positions,
+            "kl": None if kl is None else round(kl, 5), "entropy": None if entropy is None else round(entropy, 4)}
 
 
 # ---------------------------------------------------------------------- the run
@@ -232,10 +257,10 @@ def rl(args) -> dict:
                     "draws": int(n - wins - losses), "win_rate": round(wins / n, 4), "baseline": step["baseline"],
                     "loss": step["loss"], "positions": step["positions"], "mean_moves": round(moves / n, 1),
                     "opponent": opp_path.name, "seconds": round(time.perf_counter() - t0, 1),
-                    "pool_size": len(members) + int(joined)}
+                    "pool_size": len(members) + int(joined), "kl": step["kl"], "entropy": step["entropy"]}
             _append_row(run / METRICS, last)
             _log(f"rl iteration {it + 1}/{hp['iterations']}: won {int(wins)}/{int(n)} vs {opp_path.name}, "
-                 f"loss {step['loss']:.4f}, {last['seconds']} s")
+                 f"loss {step['loss']:.4f}, KL {step['kl']}, entropy {step['entropy']}, {last['seconds']} s")
         if world > 1:
             torch.distributed.barrier()
     if world > 1:

@@ -52,6 +52,8 @@ def test_one_reinforce_step_raises_the_log_probability_of_the_winners_moves(tiny
     assert step["baseline"] == pytest.approx(float(np.mean(zs)))
     assert step["positions"] > 0
     assert any(not torch.equal(a, b) for a, b in zip(weights, net.parameters()))
+    # the step's measured KL divergence is positive and the policy's entropy at most log(81)
+    assert step["kl"] > 0 and 0 < step["entropy"] <= np.log(81) + 1e-6
     assert _logp_sum(net, games, cfg.features, won=True) > before_won
     assert _logp_sum(net, games, cfg.features, won=False) < before_lost
     # the opponent's moves carry no gradient: only the learner's stone moves are counted
