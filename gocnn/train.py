@@ -230,6 +230,16 @@ def train(args) -> dict:
     if args.resume and run_file.exists():
         saved = json.loads(run_file.read_text())
         hp = saved["hparams"]
+        if args.steps is not None and args.steps != saved.get("total_steps"):
+            # a new horizon for the run: the schedule is stretched from here on, and run.json says so
+            _log(f"the run's schedule now ends at step {args.steps} (was {saved.get('total_steps')})")
+            hp["steps"], hp["epochs"] = args.steps, None
+            hp.setdefault("horizons", []).append(args.steps)
+            saved["total_steps"] = args.steps
+            if rank == 0:
+                tmp = run_file.with_suffix(".tmp")
+                tmp.write_text(json.dumps(saved, indent=1, sort_keys=True))
+                os.replace(tmp, run_file)
     else:
         hp = {k: getattr(args, k) for k in ("preset", "features", "steps", "epochs", "batch", "lr", "optimizer",
                                             "weight_decay", "schedule", "warmup", "seed", "init")}

@@ -92,6 +92,23 @@ def test_sigkilled_run_resumes_bit_for_bit(shards, straight_run, tmp_path):
         assert torch.equal(a[k], b[k]), k
 
 
+def test_resume_with_more_steps_extends_the_run(shards, straight_run, tmp_path):
+    out = tmp_path / "extended"
+    shutil.copytree(straight_run, out)
+    cmd = _train_cmd(shards, out, "--resume")
+    cmd[cmd.index("--steps") + 1] = str(STEPS + 4)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=_env())
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["steps"] == STEPS + 4 and result["finished"]
+    saved = json.loads((out / "run.json").read_text())
+    assert saved["total_steps"] == STEPS + 4 and saved["hparams"]["horizons"] == [STEPS + 4]
+    rows = (out / "metrics.csv").read_text().strip().splitlines()
+    assert [r.split(",")[0] for r in rows[1:]] == ["4", "8", "12"]
+    a, b = _weights(straight_run / "model.safetensors"), _weights(out / "model.safetensors")
+    assert any(not torch.equal(a[k], b[k]) for k in a)  # four more steps were taken
+
+
 def test_existing_run_needs_resume(shards, straight_run):
     proc = subprocess.run(_train_cmd(shards, straight_run), capture_output=True, text=True, env=_env())
     assert proc.returncode == 2 and "--resume" in proc.stderr and "Traceback" not in proc.stderr
