@@ -563,6 +563,30 @@ def game_to_sgf(size: int, moves: Iterable[tuple[int, int | None]], komi: float 
                 handicap: int = 0, comment: str | None = None, application: str = "gocnn",
                 first_player: int | None = None) -> bytes:
     """An FF[4] SGF record of one game (UTF-8)."""
+    game = new_sgf_game(size, komi, result=result, black=black, white=white, date=date,
+                        handicap=handicap, comment=comment, application=application)
+    root = game.get_root()
+    ab, aw, ae = set(), set(), set()
+    for color, points in setup:
+        target = {BLACK: ab, WHITE: aw, EMPTY: ae}[color]
+        for p in points:
+            target.add(coords.from_flat(p, size))
+    if ab or aw or ae:
+        root.set_setup_stones(ab, aw, ae)
+    if first_player is not None and (ab or aw):
+        root.set("PL", "b" if first_player == BLACK else "w")
+    node = root
+    for color, point in moves:
+        node = node.new_child()
+        node.set_move("b" if color == BLACK else "w", None if point is None else coords.from_flat(point, size))
+    return game.serialise()
+
+
+def new_sgf_game(size: int, komi: float = 7.5, *, result: str | None = None, black: str | None = None,
+                 white: str | None = None, date: str | None = None, handicap: int = 0,
+                 comment: str | None = None, application: str = "gocnn") -> "_sgf.Sgf_game":
+    """An sgfmill game (UTF-8) whose root holds the game information gocnn writes:
+    KM, AP, DT (default today), and HA/PB/PW/RE/GC where given."""
     game = _sgf.Sgf_game(size=size, encoding="UTF-8")
     root = game.get_root()
     root.set("KM", float(komi))
@@ -578,20 +602,7 @@ def game_to_sgf(size: int, moves: Iterable[tuple[int, int | None]], komi: float 
         root.set("RE", result)
     if comment:
         root.set("GC", comment)
-    ab, aw, ae = set(), set(), set()
-    for color, points in setup:
-        target = {BLACK: ab, WHITE: aw, EMPTY: ae}[color]
-        for p in points:
-            target.add(coords.from_flat(p, size))
-    if ab or aw or ae:
-        root.set_setup_stones(ab, aw, ae)
-    if first_player is not None and (ab or aw):
-        root.set("PL", "b" if first_player == BLACK else "w")
-    node = root
-    for color, point in moves:
-        node = node.new_child()
-        node.set_move("b" if color == BLACK else "w", None if point is None else coords.from_flat(point, size))
-    return game.serialise()
+    return game
 
 
 def _version() -> str:

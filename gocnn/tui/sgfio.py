@@ -42,19 +42,11 @@ class GameRecord:
 def game_to_sgf(history: list[tuple], size: int, komi: float, *, black: str = "", white: str = "",
                 result: str = "", date: _dt.date | None = None, handicap: int = 0) -> bytes:
     """The SGF (FF[4]) text of a game, as bytes."""
-    game = sgf.Sgf_game(size=size)
+    from gocnn.sgf import new_sgf_game
+
+    game = new_sgf_game(size, komi, result=result, black=black, white=white,
+                        date=date.isoformat() if date else None, handicap=handicap)
     root = game.get_root()
-    root.set("KM", float(komi))
-    root.set("AP", ("gocnn", "0.1"))
-    if black:
-        root.set("PB", black)
-    if white:
-        root.set("PW", white)
-    if result:
-        root.set("RE", result)
-    if handicap:
-        root.set("HA", int(handicap))
-    root.set("DT", (date or _dt.date.today()).isoformat())
     rc = lambda p: coords.from_flat(p, size)  # noqa: E731
     node = root
     pending: dict[int, set] = {BLACK: set(), WHITE: set(), EMPTY: set()}
