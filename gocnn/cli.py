@@ -219,6 +219,8 @@ def _add_selfplay(sub) -> None:
     p.add_argument("--size", type=int, default=19)
     p.add_argument("--komi", type=float, default=7.5)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--temperature", type=float, default=1.0, help="both nets sample at this temperature")
+    p.add_argument("--out", default=None, metavar="DIR", help="write every game there as SGF")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_lazy("selfplay.arena:cmd_arena"))
 

@@ -35,8 +35,10 @@ def test_arena_alternates_colours_and_gives_an_interval(nets, tmp_path):
     assert len(list(tmp_path.glob("game-*.sgf"))) == 4
 
 
-def test_arena_cli_prints_json_last(nets, capsys):
-    code = main(["arena", "--a", str(nets[0]), "--b", str(nets[1]), "--games", "2", "--size", "9", "--json"])
+def test_arena_cli_prints_json_last(nets, capsys, tmp_path):
+    code = main(["arena", "--a", str(nets[0]), "--b", str(nets[1]), "--games", "2", "--size", "9",
+                 "--temperature", "0.5", "--out", str(tmp_path), "--json"])
     assert code == 0
     res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert {"wins_a", "games", "win_rate_a", "ci95"} <= set(res)
+    assert {"wins_a", "games", "win_rate_a", "ci95"} <= set(res) and res["temperature"] == 0.5
+    assert len(list(tmp_path.glob("game-*.sgf"))) == 2
