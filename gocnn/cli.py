@@ -204,6 +204,8 @@ def _add_selfplay(sub) -> None:
     p.add_argument("--lr", type=float, default=1e-3,
                    help="SGD step on the summed REINFORCE loss; watch the KL column of metrics.csv "
                         "(0.07 per step at 1e-3 with 32 games from the shipped net; 3e-3 gave 0.77)")
+    p.add_argument("--max-kl", type=float, default=0.1,
+                   help="shorten a step that moves the policy further than this mean KL (0: never)")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--size", type=int, default=19)

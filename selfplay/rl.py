@@ -47,7 +47,7 @@ CHECKPOINT = "checkpoint.safetensors"
 MODEL = "model.safetensors"
 METRICS = "metrics.csv"
 FIELDS = ["iteration", "games", "wins", "losses", "draws", "win_rate", "baseline", "loss", "positions",
-          "mean_moves", "opponent", "seconds", "pool_size", "kl", "entropy"]
+          "mean_moves", "opponent", "seconds", "pool_size", "kl", "entropy", "step_scale"]
 CHUNK = 512  # positions per backward pass (gradients accumulate over chunks)
 PROBE = 256  # positions on which each step's KL divergence and policy entropy are measured
 
@@ -107,11 +107,16 @@ def _kl_entropy(before: torch.Tensor, after: torch.Tensor) -> tuple[float, float
 
 
 def reinforce_step(net, opt, games: list[GameResult], learner: int, features: str, device="cpu",
-                   baseline: float | None = None, total_games: int | None = None, world: int = 1) -> dict:
+                   baseline: float | None = None, total_games: int | None = None, world: int = 1,
+                   max_kl: float | None = None) -> dict:
     """One REINFORCE step on the learner's moves of ``games``; returns the step's figures.
 
     ``baseline`` defaults to the mean outcome of ``games``; ``total_games`` (default
-    ``len(games)``) is the n of the 1/n in the loss (all processes' games under torchrun)."""
+    ``len(games)``) is the n of the 1/n in the loss (all processes' games under torchrun).
+
+    With ``max_kl`` (plain SGD only) a step that moves the policy further than that (mean KL on
+    the probe positions) is shortened along the same gradient until it does not: a simple
+    trust region, since the KL of a step grows with the square of its length."""
     zs = [outcome(g, learner) for g in games]
     b = float(np.mean(zs)) if baseline is None else baseline
     n = total_games or len(games)
@@ -149,14 +154,35 @@ def reinforce_step(net, opt, games: list[GameResult], learner: int, features: st
         t = torch.tensor([total_loss, positions], dtype=torch.float64, device=device)
         dist.all_reduce(t)
         total_loss, positions = float(t[0]), int(t[1])
+    params = [p for p in net.parameters()]
+    start = [p.detach().clone() for p in params] if max_kl else None
     opt.step()
     net.eval()
     kl = entropy = None
+    scale = 1.0
     if probe is not None:  # how far the step moved the policy, and how sharp it is
         with torch.no_grad():
             kl, entropy = _kl_entropy(before, policy_logprobs(net, probe, device))
+            lr = opt.param_groups[0]["lr"]
+            tries = 0
+            # (the same on every process: the probe comes from this process's games, so under
+            # torchrun the shortened step is agreed on by all-reducing the KL first)
+            while max_kl and tries < 6:
+                if world > 1:
+                    import torch.distributed as dist
+                    t = torch.tensor([kl], dtype=torch.float64, device=device)
+                    dist.all_reduce(t)
+                    kl = float(t[0]) / world
+                if kl <= max_kl:
+                    break
+                scale *= min(0.5, 0.9 * (max_kl / kl) ** 0.5)
+                for p, p0 in zip(params, start):
+                    p.copy_(p0 - lr * scale * p.grad)
+                kl, entropy = _kl_entropy(before, policy_logprobs(net, probe, device))
+                tries += 1
     return {"baseline": round(b, 4), "loss": round(total_loss, 5), "positions": positions,
-            "kl": None if kl is None else round(kl, 5), "entropy": None if entropy is None else round(entropy, 4)}
+            "kl": None if kl is None else round(kl, 5), "entropy": None if entropy is None else round(entropy, 4),
+            "step_scale": round(scale, 4)}
 
 
 # ---------------------------------------------------------------------- the run
@@ -201,7 +227,7 @@ def rl(args) -> dict:
               "pool_every": args.pool_every, "lr": args.lr, "size": args.size, "komi": args.komi,
               "seed": args.seed, "iterations": args.iterations,
               "temperature": getattr(args, "temperature", 1.0),
-              "max_moves": getattr(args, "max_moves", None)}
+              "max_moves": getattr(args, "max_moves", None), "max_kl": getattr(args, "max_kl", None)}
     if hp["games_per_iteration"] < 2:
         raise GocnnError("--games-per-iteration must be at least 2")
     if hp["pool_every"] < 1:
@@ -242,7 +268,7 @@ def rl(args) -> dict:
             torch.distributed.all_reduce(sums)
         z_sum, n, wins, losses, moves = sums.tolist()
         step = reinforce_step(net, opt, games, 0, cfg.features, str(device), baseline=z_sum / n,
-                              total_games=int(n), world=world)
+                              total_games=int(n), world=world, max_kl=hp.get("max_kl"))
         gdir = run / "games" / f"iter-{it:06d}"  # every process writes its own games
         gdir.mkdir(parents=True, exist_ok=True)
         for g in games:
@@ -257,10 +283,11 @@ def rl(args) -> dict:
                     "draws": int(n - wins - losses), "win_rate": round(wins / n, 4), "baseline": step["baseline"],
                     "loss": step["loss"], "positions": step["positions"], "mean_moves": round(moves / n, 1),
                     "opponent": opp_path.name, "seconds": round(time.perf_counter() - t0, 1),
-                    "pool_size": len(members) + int(joined), "kl": step["kl"], "entropy": step["entropy"]}
+                    "pool_size": len(members) + int(joined), "kl": step["kl"], "entropy": step["entropy"],
+                    "step_scale": step["step_scale"]}
             _append_row(run / METRICS, last)
             _log(f"rl iteration {it + 1}/{hp['iterations']}: won {int(wins)}/{int(n)} vs {opp_path.name}, "
-                 f"loss {step['loss']:.4f}, KL {step['kl']}, entropy {step['entropy']}, {last['seconds']} s")
+                 f"loss {step['loss']:.4f}, KL {step['kl']} (step x{step['step_scale']}), entropy {step['entropy']}, {last['seconds']} s")
         if world > 1:
             torch.distributed.barrier()
     if world > 1:

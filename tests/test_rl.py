@@ -60,6 +60,23 @@ def test_one_reinforce_step_raises_the_log_probability_of_the_winners_moves(tiny
     assert step["positions"] == sum(len(learner_positions(g, 0, cfg.features)[1]) for g in games)
 
 
+def test_max_kl_shortens_a_step_that_moves_the_policy_too_far(tiny9):
+    net, cfg, _ = load_model(tiny9)
+    specs = [GameSpec(j, 0, 1, 300 + j) if j % 2 == 0 else GameSpec(j, 1, 0, 300 + j) for j in range(8)]
+    games = play_games([Net(net, cfg, "a"), Net(copy.deepcopy(net), cfg, "b")], specs, size=9,
+                       max_moves=60, batch=8)
+    free = copy.deepcopy(net)
+    big = reinforce_step(free, torch.optim.SGD(free.parameters(), lr=1.0), games, 0, cfg.features)
+    assert big["step_scale"] == 1.0 and big["kl"] > 0.02
+    capped = reinforce_step(net, torch.optim.SGD(net.parameters(), lr=1.0), games, 0, cfg.features,
+                            max_kl=0.02)
+    assert capped["step_scale"] < 1.0 and 0 < capped["kl"] <= 0.02
+    # the same direction, only shorter: the capped weights lie on the segment start -> full step
+    start, _, _ = load_model(tiny9)
+    for p0, p1, p2 in zip(start.parameters(), net.parameters(), free.parameters()):
+        torch.testing.assert_close(p1 - p0, (p2 - p0) * capped["step_scale"], rtol=1e-3, atol=1e-6)
+
+
 def test_all_games_won_means_no_signal_with_the_mean_baseline(tiny9):
     net, cfg, _ = load_model(tiny9)
     games = play_games([Net(net, cfg, "a"), Net(copy.deepcopy(net), cfg, "b")],
