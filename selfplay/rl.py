@@ -154,32 +154,31 @@ def reinforce_step(net, opt, games: list[GameResult], learner: int, features: st
         t = torch.tensor([total_loss, positions], dtype=torch.float64, device=device)
         dist.all_reduce(t)
         total_loss, positions = float(t[0]), int(t[1])
-    params = [p for p in net.parameters()]
+    params = list(net.parameters())
     start = [p.detach().clone() for p in params] if max_kl else None
     opt.step()
     net.eval()
     kl = entropy = None
-    scale = 1.0
-    if probe is not None:  # how far the step moved the policy, and how sharp it is
-        with torch.no_grad():
+    scale, lr, tries = 1.0, opt.param_groups[0]["lr"], 0
+    with torch.no_grad():
+        if probe is not None:  # how far the step moved the policy, and how sharp it is
             kl, entropy = _kl_entropy(before, policy_logprobs(net, probe, device))
-            lr = opt.param_groups[0]["lr"]
-            tries = 0
-            # (the same on every process: the probe comes from this process's games, so under
-            # torchrun the shortened step is agreed on by all-reducing the KL first)
-            while max_kl and tries < 6:
-                if world > 1:
-                    import torch.distributed as dist
-                    t = torch.tensor([kl], dtype=torch.float64, device=device)
-                    dist.all_reduce(t)
-                    kl = float(t[0]) / world
-                if kl <= max_kl:
-                    break
-                scale *= min(0.5, 0.9 * (max_kl / kl) ** 0.5)
-                for p, p0 in zip(params, start):
-                    p.copy_(p0 - lr * scale * p.grad)
+        while max_kl and tries < 6:
+            # under torchrun every process takes part (one without positions counts none), so
+            # all agree on the mean KL and shorten their equal gradients alike
+            local = torch.tensor([kl or 0.0, float(probe is not None)], dtype=torch.float64, device=device)
+            if world > 1:
+                import torch.distributed as dist
+                dist.all_reduce(local)
+            if local[1] == 0 or local[0] / local[1] <= max_kl:
+                kl = None if local[1] == 0 else float(local[0] / local[1])
+                break
+            scale *= min(0.5, 0.9 * (max_kl / float(local[0] / local[1])) ** 0.5)
+            for p, p0 in zip(params, start):
+                p.copy_(p0 - lr * scale * p.grad)
+            if probe is not None:
                 kl, entropy = _kl_entropy(before, policy_logprobs(net, probe, device))
-                tries += 1
+            tries += 1
     return {"baseline": round(b, 4), "loss": round(total_loss, 5), "positions": positions,
             "kl": None if kl is None else round(kl, 5), "entropy": None if entropy is None else round(entropy, 4),
             "step_scale": round(scale, 4)}
