@@ -159,17 +159,16 @@ def reinforce_step(net, opt, games: list[GameResult], learner: int, features: st
     opt.step()
     net.eval()
     kl = entropy = None
-    scale, lr, tries = 1.0, opt.param_groups[0]["lr"], 0
+    scale, lr = 1.0, opt.param_groups[0]["lr"]
     with torch.no_grad():
         if probe is not None:  # how far the step moved the policy, and how sharp it is
             kl, entropy = _kl_entropy(before, policy_logprobs(net, probe, device))
-        while max_kl and tries < 6:
+        for _ in range(6 if max_kl else 0):
             # under torchrun every process takes part (one without positions counts none), so
             # all agree on the mean KL and shorten their equal gradients alike
             local = torch.tensor([kl or 0.0, float(probe is not None)], dtype=torch.float64, device=device)
             if world > 1:
-                import torch.distributed as dist
-                dist.all_reduce(local)
+                torch.distributed.all_reduce(local)
             if local[1] == 0 or local[0] / local[1] <= max_kl:
                 kl = None if local[1] == 0 else float(local[0] / local[1])
                 break
@@ -178,7 +177,6 @@ def reinforce_step(net, opt, games: list[GameResult], learner: int, features: st
                 p.copy_(p0 - lr * scale * p.grad)
             if probe is not None:
                 kl, entropy = _kl_entropy(before, policy_logprobs(net, probe, device))
-            tries += 1
     return {"baseline": round(b, 4), "loss": round(total_loss, 5), "positions": positions,
             "kl": None if kl is None else round(kl, 5), "entropy": None if entropy is None else round(entropy, 4),
             "step_scale": round(scale, 4)}
