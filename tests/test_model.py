@@ -106,9 +106,15 @@ def test_channels_last_nets_save_too(tmp_path):
     net = M.build_net(CLASSIFIER).to(memory_format=torch.channels_last).eval()
     M.save_model(tmp_path / "m.safetensors", net, CLASSIFIER, {})
     net2, _, _ = M.load_model(tmp_path / "m.safetensors")
+    # the saved weights are the net's, bit for bit, whatever their memory layout
+    saved, ours = net2.state_dict(), net.state_dict()
+    assert saved.keys() == ours.keys()
+    assert all(torch.equal(saved[k], ours[k]) for k in saved)
+    # the outputs agree to float rounding only: oneDNN picks other kernels for a channels-last
+    # net than for the reloaded (contiguous) one, and which ones depends on the CPU
     x = torch.rand(2, 1, 28, 28)
     with torch.no_grad():
-        assert torch.equal(net(x), net2(x))
+        torch.testing.assert_close(net(x), net2(x), rtol=1e-5, atol=1e-6)
 
 
 def test_metadata_carries_format_config_and_facts(tmp_path):
