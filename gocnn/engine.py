@@ -76,6 +76,9 @@ class RandomPlayer:
             probs[cands] = 1.0 / len(cands)
         return probs
 
+    def plays_size(self, size: int) -> bool:
+        return True
+
     def genmove(self, board: Board) -> int | None | str:
         cands = self._candidates(board)
         return self._rng.choice(cands) if cands else None
@@ -265,6 +268,14 @@ class PolicyPlayer:
                     raise GocnnError(f"cannot load model {self.model_path}: {exc}") from exc
             for_inference(self.net)
         return self
+
+    def plays_size(self, size: int) -> bool:
+        """Whether the net gives its own policy on this board size (else it plays from a
+        uniform policy, and front ends should say so or refuse the size)."""
+        if self.net is None:
+            self.load()
+        from gocnn.model import plays_size
+        return plays_size(self.config, size)
 
     @property
     def features(self) -> str:

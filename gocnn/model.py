@@ -94,6 +94,18 @@ def policy_spec(cfg: PolicyConfig) -> tuple:
             core.PointHead())
 
 
+def plays_size(config, size: int) -> bool:
+    """Whether a net of ``config`` gives its own policy on a ``size`` x ``size`` board: a
+    per-point head (``head="point"``, the v1-v5 nets) is tied to its ``board_size``; a fully
+    convolutional one plays every size the board supports."""
+    if not isinstance(config, PolicyConfig):
+        return False
+    if getattr(config, "head", "point") == "point":
+        return size == config.board_size
+    from gocnn.coords import MAX_SIZE, MIN_SIZE
+    return MIN_SIZE <= size <= MAX_SIZE
+
+
 def build_policy(cfg: PolicyConfig) -> nn.Module:
     """(N, in_channels, S, S) float -> (N, S*S) logits."""
     return core.build(policy_spec(cfg), cfg.in_channels, cfg.board_size)
