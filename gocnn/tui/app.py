@@ -84,14 +84,14 @@ class GoApp(App):
     def __init__(self, player=None, *, player_factory=None, size: int = 19, color: str = "black",
                  handicap: int = 0, komi: float | None = None, main_time: float | None = None,
                  sgf_path: str | None = None, record: GameRecord | None = None,
-                 exit_when_ready: str | None = None, seed: int | None = None):
+                 on_ready=None, seed: int | None = None):
         super().__init__()
         self._rng = random.Random(seed)
         self.settings = GameSettings(size, color, handicap, komi)
         self.main_time = main_time  # minutes per side, or None
         self._record = record if record is not None else (load_sgf(sgf_path) if sgf_path else None)
         self.sgf_path = sgf_path
-        self._exit_when_ready = exit_when_ready  # None | "screen" | "net" (for the start-up bench)
+        self._on_ready = on_ready  # called with "screen" (first screen drawn), then "net" (net loaded)
         # the player and what guards it
         self.player = player
         self._player_factory = player_factory
@@ -125,8 +125,6 @@ class GoApp(App):
         self._status = Text("")
         self.ready_at: float | None = None  # perf_counter when the first screen was up
         self.net_ready_at: float | None = None
-        self.ready_wall: float | None = None  # the same two as time.time(), for the start-up bench
-        self.net_ready_wall: float | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -150,15 +148,13 @@ class GoApp(App):
 
     def _first_screen(self) -> None:
         self.ready_at = time.perf_counter()
-        self.ready_wall = time.time()
-        if self._exit_when_ready == "screen":
-            self.exit()
-            return
+        if self._on_ready is not None:
+            self._on_ready("screen")
         if self.player is None:
             # only now: importing torch in a thread would hold the GIL while the screen is drawn
             self._load_player()
-        if self._exit_when_ready == "net" and self._player_ready.is_set():
-            self.exit()
+        elif self._on_ready is not None:
+            self._on_ready("net")
 
     @work(thread=True, group="load", exit_on_error=False)
     def _load_player(self) -> None:
@@ -174,13 +170,12 @@ class GoApp(App):
 
     def _player_loaded(self, notice: str | None) -> None:
         self.net_ready_at = time.perf_counter()
-        self.net_ready_wall = time.time()
         self.names[opponent(self.human)] = self._engine_name()
         if notice:
             self.set_status(notice, error=True)
         self._refresh()
-        if self._exit_when_ready == "net" and self.ready_at is not None:
-            self.exit()
+        if self._on_ready is not None:
+            self._on_ready("net")
 
     def _engine_name(self) -> str:
         name = getattr(self.player, "name", None) if self.player is not None else None

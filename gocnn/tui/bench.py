@@ -55,10 +55,14 @@ def _child(mode: str, model: str | None) -> None:
             out["player"] = getattr(player, "name", type(player).__name__)
             return player, note
 
-        app = GoApp(player_factory=factory, size=19, exit_when_ready=mode)
-        app.run(headless=True)
-        out["screen"] = app.ready_wall
-        out["net"] = app.net_ready_wall
+        def on_ready(stage: str) -> None:
+            out[stage] = time.time()
+            if stage == mode:
+                sys.stdout.write(json.dumps(out) + "\n")
+                sys.stdout.flush()
+                os._exit(0)
+
+        GoApp(player_factory=factory, size=19, on_ready=on_ready).run(headless=True)
     sys.stdout.write(json.dumps(out) + "\n")
     sys.stdout.flush()
     os._exit(0)
