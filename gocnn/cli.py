@@ -168,7 +168,8 @@ def _add_engines(sub) -> None:
     p.set_defaults(handler=_lazy("gocnn.match:cmd_match"))
 
     p = sub.add_parser("play", help="play against the net in the terminal (Textual UI)")
-    p.add_argument("--model", default=None)
+    p.add_argument("--model", default=None, metavar="FILE",
+                   help="the net (default: the shipped one); a bad file is an error (exit 2)")
     p.add_argument("--size", type=int, default=19)
     p.add_argument("--color", choices=["black", "white", "random"], default="black")
     p.add_argument("--handicap", type=int, default=0)

@@ -175,6 +175,25 @@ def test_cmd_play_refuses_bad_arguments(change, message):
         cmd_play(args)
 
 
+@pytest.mark.parametrize("model", ["missing", "text", "empty"])
+def test_play_refuses_a_bad_model_before_the_ui(tmp_path, monkeypatch, capsys, model):
+    """A bad --model is one line on stderr and exit 2; the UI never starts (issue 15, item 5)."""
+    from gocnn.cli import main
+    from gocnn.tui.app import GoApp
+
+    started = []
+    monkeypatch.setattr(GoApp, "run", lambda self, *a, **k: started.append(self))
+    path = tmp_path / "net.safetensors"
+    if model == "text":
+        path.write_text("my-hostname\n")  # like --model /etc/hostname
+    elif model == "empty":
+        path.write_bytes(b"")
+    assert main(["play", "--model", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gocnn: error: ") and err.count("\n") == 1 and str(path) in err
+    assert not started
+
+
 @pytest.mark.slow
 def test_bench_tui_startup_prints_the_contract(capsys):
     import json

@@ -26,6 +26,12 @@ def cmd_play(args) -> int:
             raise GocnnError(str(exc)) from None
     if args.time is not None and args.time <= 0:
         raise GocnnError("--time takes minutes of main time per side, more than 0")
+    if args.model is not None:
+        # a bad --model is the user's error: say so now, not by playing random moves.  Only
+        # the file's header is read (gocnn.model imports torch, which the net needs anyway).
+        from gocnn.model import read_metadata
+
+        read_metadata(args.model)  # raises GocnnError: missing, not safetensors, not a gocnn net
 
     from gocnn.tui.analysis import load_player
     from gocnn.tui.app import GoApp
