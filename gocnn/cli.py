@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import sys
 
 
@@ -23,6 +24,47 @@ def _lazy(target: str):
 
     run.target = target
     return run
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the CLI's error contract: one line on stderr (no usage block), exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _at_least(lo: int):
+    """An argparse type: an integer >= ``lo``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"must be >= {lo}, not {value}")
+        return value
+
+    return parse
+
+
+def _between(lo: float, hi: float | None = None):
+    """An argparse type: a finite number in [lo, hi] (no upper end when ``hi`` is None)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not math.isfinite(value) or value < lo or (hi is not None and value > hi):
+            where = f">= {lo:g}" if hi is None else f"between {lo:g} and {hi:g}"
+            raise argparse.ArgumentTypeError(f"must be {where}, not {text}")
+        return value
+
+    return parse
+
+
+_THREADS = _at_least(0)  # torch threads: 0 leaves torch's choice (gocnn.util.set_threads)
 
 
 def emit_json(obj) -> None:
@@ -71,7 +113,9 @@ def _add_train(sub) -> None:
     p.add_argument("--data", nargs="+", required=True, metavar="PATH",
                    help="a shard directory from 'gocnn data build', or SGF sources")
     p.add_argument("--out", required=True, metavar="RUN_DIR")
-    p.add_argument("--preset", default="small")
+    p.add_argument("--preset", default=None,
+                   help="net preset (default: small; with --init, a preset with heads the init net "
+                        "lacks starts from its trunk, e.g. --init v5.safetensors --preset pv-small)")
     p.add_argument("--features", default=None, help="feature set (default: the preset's)")
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--epochs", type=float, default=None)
@@ -85,10 +129,13 @@ def _add_train(sub) -> None:
     p.add_argument("--eval-positions", type=int, default=20000)
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--workers", type=int, default=1, help="data loader processes")
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
+    p.add_argument("--threads", type=_THREADS, default=0, help="torch threads (0: torch's choice)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
-    p.add_argument("--amp", choices=["auto", "on", "off"], default="auto")
+    p.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
+                   help="bf16 autocast (auto: on for GPUs and for CPUs with native bf16)")
+    p.add_argument("--value-weight", type=float, default=0.5, help="weight of the value loss")
+    p.add_argument("--ownership-weight", type=float, default=1.0, help="weight of the ownership loss")
     p.add_argument("--compile", action="store_true", help="torch.compile the net")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR")
     p.add_argument("--init", default=None, metavar="MODEL", help="start from these weights")
@@ -103,7 +150,7 @@ def _add_train(sub) -> None:
     p.add_argument("--symmetries", type=int, choices=[1, 8], default=1)
     p.add_argument("--max-games", type=int, default=None)
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--threads", type=_THREADS, default=0, help="torch threads (0: torch's choice)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_lazy("gocnn.train:cmd_eval"))
 
@@ -124,7 +171,7 @@ def _add_mnist(sub) -> None:
                    help="idx(.gz) files or mnist.npz (default: cache, else download)")
     q.add_argument("--out", default="mnist.safetensors", metavar="FILE")
     q.add_argument("--seed", type=int, default=0)
-    q.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's choice)")
+    q.add_argument("--threads", type=_THREADS, default=0, help="torch threads (0: torch's choice)")
     q.add_argument("--json", action="store_true")
     q = msub.add_parser("eval", help="test accuracy of a saved model")
     q.add_argument("--model", required=True, metavar="FILE")
@@ -145,10 +192,11 @@ def _add_engines(sub) -> None:
     p = sub.add_parser("gtp", help="GTP engine on stdin/stdout (Sabaki, GoGui, Lizzie, q5Go, KGS)")
     p.add_argument("--model", default=None, help="model file (default: the shipped net)")
     p.add_argument("--symmetries", type=int, choices=[1, 8], default=1)
-    p.add_argument("--temperature", type=float, default=0.0)
-    p.add_argument("--resign", type=float, default=0.95,
+    p.add_argument("--temperature", type=_between(0), default=0.0,
+                   help="0: the net's favourite move; above 0: sample, for variety")
+    p.add_argument("--resign", type=_between(0, 1), default=0.95,
                    help="resign when the estimated chance of losing exceeds this (1: never)")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for the net")
     p.add_argument("--log", default=None, metavar="FILE", help="log every command and reply here")
     p.add_argument("--random", action="store_true", help="a random player instead of the net")
     p.set_defaults(handler=_lazy("gocnn.gtp:cmd_gtp"))
@@ -208,7 +256,7 @@ def _add_selfplay(sub) -> None:
     p.add_argument("--max-kl", type=float, default=0.1,
                    help="shorten a step that moves the policy further than this mean KL (0: never)")
     p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=_THREADS, default=1, help="torch threads (0: torch's choice)")
     p.add_argument("--size", type=int, default=19)
     p.add_argument("--komi", type=float, default=7.5)
     p.add_argument("--seed", type=int, default=0)
@@ -248,13 +296,13 @@ def _add_bench(sub) -> None:
     p.add_argument("--seconds", type=float, default=None, help="rough time budget")
     p.add_argument("--data", default=None, metavar="PATH", help="data to measure on")
     p.add_argument("--model", default=None)
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--threads", type=_THREADS, default=0, help="torch threads (0: the bench's default)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=lambda args: _lazy(BENCHES[args.name])(args))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gocnn",
         description="An AlphaGo-style policy CNN for Go: train on SGF archives, play in GUIs "
                     "(GTP) or the terminal, self-play.")

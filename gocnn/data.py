@@ -14,7 +14,7 @@ a ``.done`` marker with the unit's counts.  A rerun skips finished units, so a k
 resumes without duplicates or gaps.  Games go to validation by a hash of their content, so
 the split is the same on every rerun and a game never lands on both sides.
 
-:class:`PositionSampler` draws training batches: positions uniformly at random over every move
+:func:`batch_for_step` draws training batches: positions uniformly at random over every move
 of every game, with a random symmetry each, as a pure function of ``(seed, step)``.  Any
 step's batch can be rebuilt, so resuming a run gives bit-for-bit the same data order, and
 :class:`BatchStream` spreads steps over DataLoader worker processes while keeping that order.
@@ -462,8 +462,10 @@ class ShardSet:
         directory = Path(directory)
         if not (directory / "build.json").exists():
             raise GocnnError(f"{directory} is not a shard directory from 'gocnn data build'")
-        self.shards = [Packed.load(p) for p in sorted(directory.glob(f"*.{split}")) if p.is_dir()]
-        self.shards = [s for s in self.shards if s.games]
+        loaded = [(p, Packed.load(p)) for p in sorted(directory.glob(f"*.{split}")) if p.is_dir()]
+        loaded = [(p, s) for p, s in loaded if s.games]
+        self.paths = [p for p, _ in loaded]
+        self.shards = [s for _, s in loaded]
         if not self.shards:
             raise GocnnError(f"no {split} games in {directory}")
         sizes = {int(s) for sh in self.shards for s in np.unique(sh.size)}
@@ -481,6 +483,19 @@ class ShardSet:
         self.positions = int(self._cum[-1])
         self.games = sum(sh.games for sh in self.shards)
         self._usable_idx = [None] * len(self.shards)
+
+    def ownership(self) -> list:
+        """Each shard's ownership targets (memory-mapped), None where not computed."""
+        now = time.monotonic()
+        if getattr(self, "_own", None) is None:
+            self._own, self._own_checked = [None] * len(self.paths), -1e9
+        if now - self._own_checked > 60 and any(o is None for o in self._own):
+            # targets still being computed (``gocnn data targets`` beside a running training)
+            # are picked up as their files appear
+            from gocnn import targets
+            self._own = [o if o is not None else targets.load(Path(p)) for o, p in zip(self._own, self.paths)]
+            self._own_checked = now
+        return self._own
 
     def _usable(self, s: int) -> np.ndarray:
         idx = self._usable_idx[s]
@@ -524,12 +539,48 @@ class ShardSet:
         return planes, labels
 
 
-def batch_for_step(shards: ShardSet, features: str, batch: int, seed: int, step: int, augment: bool = True):
-    """The training batch of ``step``: a pure function of (seed, step)."""
+def value_targets(shards: ShardSet, positions, symmetries=None) -> dict[str, np.ndarray]:
+    """What the value and ownership heads learn at these positions, from the side to move's
+    view: ``value`` (1 won, 0 lost), ``value_mask`` (0 where the winner is unknown),
+    ``komi`` (positive when the side to move receives it), ``ownership`` (B, S*S) in [-1, 1]
+    and ``ownership_mask`` (0 where no targets were computed: see :mod:`gocnn.targets`)."""
+    from gocnn.features import apply_symmetry
+    size = shards.board_size
+    b = len(positions)
+    out = {"value": np.zeros(b, np.float32), "value_mask": np.zeros(b, np.float32),
+           "komi": np.zeros(b, np.float32), "ownership": np.zeros((b, size * size), np.float32),
+           "ownership_mask": np.zeros(b, np.float32)}
+    owns = shards.ownership()
+    for j, pos in enumerate(positions):
+        s, g, e = shards.locate(int(pos))
+        sh = shards.shards[s]
+        mover = int(sh.color[int(sh.offsets[g]) + e])
+        winner = int(sh.winner[g])
+        sign = 1.0 if mover == 1 else -1.0
+        out["komi"][j] = -sign * float(sh.komi[g])
+        if winner:
+            out["value"][j] = float(winner == mover)
+            out["value_mask"][j] = 1.0
+            if owns[s] is not None:
+                own = np.asarray(owns[s][g], np.float32).reshape(size, size) * (sign / 100.0)
+                if symmetries is not None and symmetries[j]:
+                    own = apply_symmetry(own, int(symmetries[j]))
+                out["ownership"][j] = own.ravel()
+                out["ownership_mask"][j] = 1.0
+    return out
+
+
+def batch_for_step(shards: ShardSet, features: str, batch: int, seed: int, step: int, augment: bool = True,
+                   with_targets: bool = False):
+    """The training batch of ``step``: a pure function of (seed, step).  With ``with_targets``
+    a third item, the value targets (:func:`value_targets`)."""
     rng = np.random.default_rng([seed, step])
     positions = rng.integers(0, shards.positions, size=batch)
     syms = rng.integers(0, 8, size=batch) if augment else None
-    return shards.encode_positions(positions, features, syms)
+    planes, labels = shards.encode_positions(positions, features, syms)
+    if not with_targets:
+        return planes, labels
+    return planes, labels, value_targets(shards, positions, syms)
 
 
 def fixed_sample(shards: ShardSet, count: int, seed: int = 1234) -> np.ndarray:
@@ -547,9 +598,10 @@ try:  # torch is optional for reading shards; the DataLoader wrapper needs it
         (worker w makes steps w, w+W, ...; the DataLoader takes them round-robin)."""
 
         def __init__(self, directory, features: str, batch: int, seed: int, start: int, stop: int,
-                     split: str = "train", rank: int = 0, world: int = 1):
+                     split: str = "train", rank: int = 0, world: int = 1, with_targets: bool = False):
             self.directory, self.features, self.batch, self.seed = directory, features, batch, seed
             self.start, self.stop, self.split, self.rank, self.world = start, stop, split, rank, world
+            self.with_targets = with_targets
             self._shards = None
 
         def __iter__(self):
@@ -560,8 +612,10 @@ try:  # torch is optional for reading shards; the DataLoader wrapper needs it
                 self._shards = ShardSet(self.directory, self.split)
             for step in range(self.start + wid, self.stop, nw):
                 # each rank takes its slice of the global batch of this step
-                x, y = batch_for_step(self._shards, self.features, self.batch * self.world, self.seed, step)
+                got = batch_for_step(self._shards, self.features, self.batch * self.world, self.seed, step,
+                                     with_targets=self.with_targets)
                 lo, hi = self.rank * self.batch, (self.rank + 1) * self.batch
-                yield step, torch.from_numpy(x[lo:hi]), torch.from_numpy(y[lo:hi])
+                t = {k: torch.from_numpy(v[lo:hi]) for k, v in got[2].items()} if self.with_targets else {}
+                yield step, torch.from_numpy(got[0][lo:hi]), torch.from_numpy(got[1][lo:hi]), t
 except ImportError:  # pragma: no cover
     pass

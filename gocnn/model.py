@@ -56,6 +56,14 @@ FORMAT_VERSION = 1
 # ---------------------------------------------------------------------------- configs
 @dataclass(frozen=True)
 class PolicyConfig:
+    """A Go net: a trunk at full board resolution and its heads.
+
+    ``head="point"`` is the v1-v5 policy head (a 1x1 convolution plus a bias for every point of
+    a ``board_size`` board: one board size only).  ``head="conv"`` is fully convolutional (one
+    scalar bias; edges are known from the ``ones`` plane and zero padding), so the net plays
+    every board size.  ``value`` adds the value head (the side to move's chance of winning) and
+    ``ownership`` the ownership head (who owns each point at the end), both on the same trunk;
+    they need ``head="conv"``."""
     board_size: int = 19
     features: str = "basic20"
     in_channels: int = 20
@@ -66,6 +74,11 @@ class PolicyConfig:
     norm: str | None = None
     residual: bool = False
     act: str = "relu"
+    head: str = "point"
+    value: bool = False
+    ownership: bool = False
+    value_channels: int = 32
+    value_hidden: int = 64
 
 
 POLICY_PRESETS: dict[str, PolicyConfig] = {
@@ -76,6 +89,12 @@ POLICY_PRESETS: dict[str, PolicyConfig] = {
     "alphago": PolicyConfig(layers=13, filters=192),
     "alphago256": PolicyConfig(layers=13, filters=256),
     "res6x64": PolicyConfig(layers=14, filters=64, norm="batch", residual=True),
+    # policy + value + ownership on one trunk, every board size (v6 and later)
+    "pv-small": PolicyConfig(layers=6, filters=64, head="conv", value=True, ownership=True),
+    "pv-medium": PolicyConfig(layers=8, filters=96, head="conv", value=True, ownership=True),
+    "pv-res6x96": PolicyConfig(layers=14, filters=96, norm="batch", residual=True, head="conv",
+                               value=True, ownership=True),
+    "pv-maddison": PolicyConfig(layers=12, filters=128, head="conv", value=True, ownership=True),
 }
 
 
@@ -106,9 +125,101 @@ def plays_size(config, size: int) -> bool:
     return MIN_SIZE <= size <= MAX_SIZE
 
 
+class ValueHead(nn.Module):
+    """Trunk maps -> the side to move's winning chance as a logit.  A 1x1 convolution to
+    ``channels`` maps, their mean over the board (no max pooling: every point counts), with
+    the komi and the board size, then two dense layers.  With an ownership head the predicted
+    area margin (ownership summed over the board, komi added) is one more input."""
+
+    def __init__(self, filters: int, channels: int, hidden: int, act: str, with_margin: bool):
+        super().__init__()
+        self.conv = nn.Conv2d(filters, channels, 1)
+        self.act = core.ACTIVATIONS[act]()
+        self.fc1 = nn.Linear(channels + 2 + int(with_margin), hidden)
+        self.fc2 = nn.Linear(hidden, 1)
+        self.with_margin = with_margin
+
+    def forward(self, t: torch.Tensor, komi: torch.Tensor, ownership: torch.Tensor | None) -> torch.Tensor:
+        points = t.shape[2] * t.shape[3]
+        pooled = self.act(self.conv(t)).mean((2, 3))
+        extra = [komi[:, None] / 10.0, torch.full_like(komi[:, None], points / 361.0)]
+        if self.with_margin:
+            margin = torch.tanh(ownership).sum(1, keepdim=True) + komi[:, None]
+            extra.append(margin / points * 4.0)
+        z = torch.cat([pooled] + [e.to(pooled.dtype) for e in extra], 1)
+        return self.fc2(self.act(self.fc1(z))).squeeze(1)
+
+
+class GoNet(nn.Module):
+    """A trunk and named heads (``head="conv"`` configs).
+
+    ``net(x)`` gives the policy logits (N, S*S), like every v1-v5 net, so code that only wants
+    moves never changes; ``net(x, komi, heads=True)`` gives a dict with ``policy`` (N, S*S),
+    and where the config has them ``value`` (N,) - the logit of the side to move's winning
+    chance - and ``ownership`` (N, S*S) - pre-tanh, +1 the side to move's.  ``komi`` is (N,)
+    from the side to move's view (positive when it receives komi); None means 7.5 for White."""
+
+    def __init__(self, cfg: PolicyConfig):
+        super().__init__()
+        self.trunk = core.build(policy_spec(cfg)[:2], cfg.in_channels, cfg.board_size)
+        self.policy = nn.Conv2d(cfg.filters, 1, 1)
+        self.ownership = nn.Conv2d(cfg.filters, 1, 1) if cfg.ownership else None
+        self.value = (ValueHead(cfg.filters, cfg.value_channels, cfg.value_hidden, cfg.act, cfg.ownership)
+                      if cfg.value else None)
+
+    def forward(self, x: torch.Tensor, komi: torch.Tensor | None = None, heads: bool = False):
+        t = self.trunk(x)
+        policy = self.policy(t).flatten(1)
+        if not heads:
+            return policy
+        out = {"policy": policy}
+        own = self.ownership(t).flatten(1) if self.ownership is not None else None
+        if own is not None:
+            out["ownership"] = own
+        if self.value is not None:
+            if komi is None:
+                komi = torch.zeros(x.shape[0], device=x.device)
+            out["value"] = self.value(t, komi.to(x.device, torch.float32), own)
+        return out
+
+
 def build_policy(cfg: PolicyConfig) -> nn.Module:
-    """(N, in_channels, S, S) float -> (N, S*S) logits."""
+    """(N, in_channels, S, S) float -> (N, S*S) logits (and, for ``head="conv"`` nets with
+    heads, see :class:`GoNet`)."""
+    if cfg.head == "conv":
+        return GoNet(cfg)
+    if cfg.head != "point":
+        raise ValueError(f"unknown policy head {cfg.head!r} (point, conv)")
+    if cfg.value or cfg.ownership:
+        raise ValueError("value and ownership heads need head='conv'")
     return core.build(policy_spec(cfg), cfg.in_channels, cfg.board_size)
+
+
+def transplant(src: nn.Module, src_cfg: PolicyConfig, dst: nn.Module, dst_cfg: PolicyConfig) -> list[str]:
+    """Copy ``src``'s trunk (and its policy convolution) into ``dst`` where the shapes agree:
+    how a v1-v5 policy net starts a policy+value net.  The per-point bias becomes one scalar
+    bias (its mean).  Returns the names of ``dst``'s tensors that were copied."""
+    s = _unwrap(src).state_dict()
+    d = _unwrap(dst).state_dict()
+    pairs = {}
+    if src_cfg.head == "point":
+        last = str(len(policy_spec(src_cfg)) - 1)
+        for k, v in s.items():
+            top, _, rest = k.partition(".")
+            if top == last:
+                pairs[{"0.weight": "policy.weight", "1.bias": "policy.bias"}.get(rest, "")] = (
+                    v.mean().reshape(1) if rest == "1.bias" else v)
+            else:
+                pairs["trunk." + k] = v
+    else:
+        pairs = dict(s)
+    copied = []
+    for k, v in pairs.items():
+        if k in d and d[k].shape == v.shape:
+            d[k] = v.clone()
+            copied.append(k)
+    _unwrap(dst).load_state_dict(d)
+    return copied
 
 
 @dataclass(frozen=True)

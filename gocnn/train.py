@@ -36,7 +36,8 @@ CHECKPOINT = "checkpoint.safetensors"
 MODEL = "model.safetensors"
 METRICS = "metrics.csv"
 METRIC_FIELDS = ["step", "positions", "seconds", "lr", "loss", "top1", "val_loss", "val_top1", "val_top5",
-                 "positions_per_s"]
+                 "positions_per_s", "value_loss", "ownership_loss", "val_value_loss", "val_brier",
+                 "val_winner_acc", "val_ownership_loss"]
 
 
 # ---------------------------------------------------------------------- helpers
@@ -65,15 +66,6 @@ def masked_logits(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 def topk_hits(logits: torch.Tensor, y: torch.Tensor, k: int) -> torch.Tensor:
     return (logits.topk(k, dim=1).indices == y[:, None]).any(dim=1)
-
-
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        return torch.device(name)
-    except RuntimeError as exc:
-        raise GocnnError(f"bad --device {name!r}: {exc}") from None
 
 
 def _log(msg: str) -> None:
@@ -159,20 +151,70 @@ def plot_curves(rows: list[dict], path: Path) -> None:
     os.replace(tmp, path)
 
 
+# ---------------------------------------------------------------------- losses
+def has_heads(cfg) -> bool:
+    """Whether a net of this config has value or ownership heads to train."""
+    return bool(getattr(cfg, "value", False) or getattr(cfg, "ownership", False))
+
+
+def head_losses(out: dict, t: dict) -> dict[str, torch.Tensor]:
+    """Per-position losses of the value and ownership heads (masked where a game has no target):
+    binary cross-entropy of the winning chance, and of each point's ownership ((own+1)/2 against
+    sigmoid(2 * logit), i.e. tanh(logit) against own), averaged over the points."""
+    losses = {}
+    if "value" in out:
+        v = F.binary_cross_entropy_with_logits(out["value"].float(), t["value"], reduction="none")
+        losses["value"] = v * t["value_mask"]
+    if "ownership" in out:
+        o = F.binary_cross_entropy_with_logits(2 * out["ownership"].float(), (t["ownership"] + 1) / 2,
+                                               reduction="none").mean(1)
+        losses["ownership"] = o * t["ownership_mask"]
+    return losses
+
+
+def _masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    return x.sum() / mask.sum().clamp(min=1.0)
+
+
 # ---------------------------------------------------------------------- evaluation on shards
 @torch.inference_mode()
-def evaluate_planes(net, planes: np.ndarray, labels: np.ndarray, device, batch: int = 512) -> dict:
+def evaluate_planes(net, planes: np.ndarray, labels: np.ndarray, device, batch: int = 512,
+                    targets: dict | None = None) -> dict:
+    """Validation figures on encoded positions: policy loss/top-1/top-5, and with ``targets``
+    the value's log-loss, Brier score and winner accuracy and the ownership loss."""
     net.eval()
-    loss = top1 = top5 = 0.0
+    sums = dict.fromkeys(("loss", "top1", "top5", "value", "brier", "acc", "own", "vn", "on"), 0.0)
     for i in range(0, len(labels), batch):
         x = torch.from_numpy(planes[i:i + batch]).to(device).float()
         y = torch.from_numpy(labels[i:i + batch]).to(device)
-        logits = masked_logits(net(x).float(), x)
-        loss += F.cross_entropy(logits, y, reduction="sum").item()
-        top1 += topk_hits(logits, y, 1).sum().item()
-        top5 += topk_hits(logits, y, 5).sum().item()
+        if targets is None:
+            out = {"policy": net(x)}
+        else:
+            t = {k: torch.from_numpy(v[i:i + batch]).to(device) for k, v in targets.items()}
+            out = net(x, t["komi"], heads=True)
+        logits = masked_logits(out["policy"].float(), x)
+        sums["loss"] += F.cross_entropy(logits, y, reduction="sum").item()
+        sums["top1"] += topk_hits(logits, y, 1).sum().item()
+        sums["top5"] += topk_hits(logits, y, 5).sum().item()
+        if targets is not None:
+            losses = head_losses(out, t)
+            if "value" in out:
+                p = torch.sigmoid(out["value"].float())
+                sums["value"] += losses["value"].sum().item()
+                sums["brier"] += (((p - t["value"]) ** 2) * t["value_mask"]).sum().item()
+                sums["acc"] += (((p > 0.5).float() == t["value"]).float() * t["value_mask"]).sum().item()
+                sums["vn"] += t["value_mask"].sum().item()
+            if "ownership" in out:
+                sums["own"] += losses["ownership"].sum().item()
+                sums["on"] += t["ownership_mask"].sum().item()
     n = max(1, len(labels))
-    return {"val_loss": loss / n, "val_top1": top1 / n, "val_top5": top5 / n}
+    res = {"val_loss": sums["loss"] / n, "val_top1": sums["top1"] / n, "val_top5": sums["top5"] / n}
+    if sums["vn"]:
+        res.update(val_value_loss=sums["value"] / sums["vn"], val_brier=sums["brier"] / sums["vn"],
+                   val_winner_acc=sums["acc"] / sums["vn"])
+    if sums["on"]:
+        res["val_ownership_loss"] = sums["own"] / sums["on"]
+    return res
 
 
 # ---------------------------------------------------------------------- the loop
@@ -200,12 +242,13 @@ def _world() -> int:
 
 def train(args) -> dict:
     from gocnn.data import BatchStream, ShardSet, fixed_sample
-    from gocnn.model import POLICY_PRESETS, build_policy, load_model, save_model
+    from gocnn.model import POLICY_PRESETS, build_policy, load_model, save_model, transplant
+    from gocnn.util import choose_device, default_amp
     from gocnn.features import feature_set
 
     world = _world()
     rank = int(os.environ.get("RANK", "0"))
-    device = _device(args.device)
+    device = choose_device(args.device)
     if world > 1:
         import torch.distributed as dist
         backend = "nccl" if device.type == "cuda" else "gloo"
@@ -241,15 +284,28 @@ def train(args) -> dict:
                 tmp.write_text(json.dumps(saved, indent=1, sort_keys=True))
                 os.replace(tmp, run_file)
     else:
-        hp = {k: getattr(args, k) for k in ("preset", "features", "steps", "epochs", "batch", "lr", "optimizer",
-                                            "weight_decay", "schedule", "warmup", "seed", "init")}
+        hp = {k: getattr(args, k, None) for k in ("preset", "features", "steps", "epochs", "batch", "lr",
+                                                  "optimizer", "weight_decay", "schedule", "warmup", "seed",
+                                                  "init", "value_weight", "ownership_weight")}
         hp["data"] = [str(Path(p).resolve()) for p in args.data]
     data_dir = _resolve_data(args, run, rank)
     shards = ShardSet(data_dir, "train")
+    hp.setdefault("value_weight", 0.5)
+    hp.setdefault("ownership_weight", 1.0)
     if hp.get("init"):
         net, cfg, _ = load_model(hp["init"])
         net.train()
+        if hp.get("preset") and hp["preset"] in POLICY_PRESETS and POLICY_PRESETS[hp["preset"]].head != cfg.head:
+            # a net with other heads (e.g. policy+value) starts from the init net's trunk
+            new_cfg = dataclasses.replace(POLICY_PRESETS[hp["preset"]], features=cfg.features,
+                                          in_channels=cfg.in_channels, board_size=cfg.board_size)
+            torch.manual_seed(hp["seed"])
+            new_net = build_policy(new_cfg)
+            copied = transplant(net, cfg, new_net, new_cfg)
+            _log(f"{hp['preset']} starts from {len(copied)} tensors of {hp['init']}")
+            net, cfg = new_net.train(), new_cfg
     else:
+        hp["preset"] = hp.get("preset") or "small"
         if hp["preset"] not in POLICY_PRESETS:
             raise GocnnError(f"unknown preset {hp['preset']!r} (known: {', '.join(POLICY_PRESETS)})")
         cfg = POLICY_PRESETS[hp["preset"]]
@@ -292,7 +348,8 @@ def train(args) -> dict:
         model = DDP(net, device_ids=[device.index] if device.type == "cuda" else None)
     if args.compile:
         model = torch.compile(model)
-    amp = device.type == "cuda" if args.amp == "auto" else args.amp == "on"
+    amp = default_amp(device) if args.amp == "auto" else args.amp == "on"
+    heads = has_heads(cfg)
     amp_dtype = torch.bfloat16
 
     # validation sample (rank 0), fixed for the whole run
@@ -302,11 +359,15 @@ def train(args) -> dict:
             vset = ShardSet(data_dir, "val")
             pos = fixed_sample(vset, args.eval_positions)
             val = vset.encode_positions(pos, cfg.features)
+            if heads:
+                from gocnn.data import value_targets
+                val = val + (value_targets(vset, pos),)
         except GocnnError:
             _log("no validation games in the shards: validation skipped")
 
     per_rank = hp["batch"] // world
-    stream = BatchStream(data_dir, cfg.features, per_rank, hp["seed"], start, total, rank=rank, world=world)
+    stream = BatchStream(data_dir, cfg.features, per_rank, hp["seed"], start, total, rank=rank, world=world,
+                         with_targets=heads)
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=max(0, args.workers),
                                          persistent_workers=False, prefetch_factor=4 if args.workers > 0 else None)
     metrics_file = run / METRICS
@@ -316,12 +377,13 @@ def train(args) -> dict:
     t_start = time.perf_counter()
     seconds0 = float(meta.get("seconds", 0.0))
     window_loss = window_hits = window_n = 0.0
+    window_heads = {"value": 0.0, "ownership": 0.0}
     window_t = time.perf_counter()
     step = start
     last = {}
     stopped_early = False
     model.train()
-    for step_id, x, y in loader:
+    for step_id, x, y, t in loader:
         if step_id != step:  # pragma: no cover - the stream keeps order by construction
             raise RuntimeError(f"data order broken: got step {step_id}, expected {step}")
         x = x.to(device, non_blocking=True).float().contiguous(memory_format=torch.channels_last)
@@ -330,10 +392,23 @@ def train(args) -> dict:
         for g in opt.param_groups:
             g["lr"] = lr
         with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
-            logits = model(x)
+            if heads:
+                t = {k: v.to(device, non_blocking=True) for k, v in t.items()}
+                out = model(x, t["komi"], heads=True)
+            else:
+                out = {"policy": model(x)}
+        logits = out["policy"]
         loss = F.cross_entropy(logits.float(), y)
+        loss_total = loss
+        if heads:
+            extra = head_losses(out, t)
+            for name, mask in (("value", "value_mask"), ("ownership", "ownership_mask")):
+                if name in extra:
+                    part = _masked_mean(extra[name], t[mask])
+                    loss_total = loss_total + hp[f"{name}_weight"] * part
+                    window_heads[name] += part.item() * len(y)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss_total.backward()
         opt.step()
         step += 1
         window_loss += loss.item() * len(y)
@@ -349,8 +424,11 @@ def train(args) -> dict:
             rate = window_n * world / max(1e-9, time.perf_counter() - window_t)
             row = {"step": step, "positions": step * hp["batch"], "seconds": round(elapsed, 1), "lr": lr,
                    "loss": window_loss / window_n, "top1": window_hits / window_n, "positions_per_s": round(rate, 1)}
+            if heads:
+                row.update(value_loss=window_heads["value"] / window_n,
+                           ownership_loss=window_heads["ownership"] / window_n)
             if val is not None:
-                row.update(evaluate_planes(net, val[0], val[1], device))
+                row.update(evaluate_planes(net, val[0], val[1], device, targets=val[2] if heads else None))
                 model.train()
             rows.append(row)
             last = row
@@ -363,11 +441,16 @@ def train(args) -> dict:
             plot_curves(rows, run / "curves.png")
             facts = {"steps": step, "positions": step * hp["batch"], "data": hp["data"], "preset": hp["preset"],
                      "val_top1": row.get("val_top1"), "val_top5": row.get("val_top5"), "train_seconds": round(elapsed),
-                     "device": str(device), "world": world}
+                     "device": str(device), "world": world, "amp": amp, "init": hp.get("init"),
+                     "val_brier": row.get("val_brier"), "val_winner_acc": row.get("val_winner_acc")}
             save_model(run / MODEL, net, cfg, facts)
             bar.note(f"step {step}: loss {row['loss']:.3f} top1 {row['top1']:.3f}"
-                     + (f" val_top1 {row['val_top1']:.3f} val_top5 {row['val_top5']:.3f}" if val is not None else ""))
+                     + (f" val_top1 {row['val_top1']:.3f} val_top5 {row['val_top5']:.3f}" if val is not None else "")
+                     + (f" value {row['value_loss']:.3f} own {row['ownership_loss']:.3f}" if heads else "")
+                     + (f" val_brier {row['val_brier']:.3f} val_acc {row['val_winner_acc']:.3f}"
+                        if "val_brier" in row else ""))
             window_loss = window_hits = window_n = 0.0
+            window_heads = {"value": 0.0, "ownership": 0.0}
             window_t = time.perf_counter()
         if rank == 0 and (step % args.checkpoint_every == 0 or step == total or out_of_time):
             save_checkpoint(ckpt_path, net, opt, step, {"seconds": elapsed})
@@ -381,7 +464,8 @@ def train(args) -> dict:
         torch.distributed.destroy_process_group()
     result = {"steps": step, "total_steps": total, "finished": step >= total and not stopped_early,
               "run": str(run), "model": str(run / MODEL)}
-    result.update({k: last[k] for k in ("loss", "top1", "val_top1", "val_top5", "val_loss", "positions_per_s")
+    result.update({k: last[k] for k in ("loss", "top1", "val_top1", "val_top5", "val_loss", "positions_per_s",
+                                        "val_brier", "val_winner_acc", "val_value_loss", "val_ownership_loss")
                    if k in last})
     return result
 
