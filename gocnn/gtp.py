@@ -14,7 +14,8 @@ Sabaki, Lizzie and q5Go draw as a heat-map), ``gocnn-policy`` (the raw policy as
 numbers) and GoGui's ``gogui-analyze_commands``.
 
 This module does not import torch: the net is loaded by the player, lazily or in a background
-thread started by :func:`cmd_gtp`, so the first reply comes at once.
+thread started by :func:`cmd_gtp`.  Before the first reply :func:`cmd_gtp` only checks the model
+file's header (``gocnn.model.read_metadata``; today that module imports torch, about 1 s).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Callable
 from gocnn import __version__, coords
 from gocnn.board import BLACK, EMPTY, WHITE, Board, IllegalMove, handicap_points, parse_color, to_ascii
 from gocnn.engine import RESIGN
+from gocnn.errors import GocnnError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _VERTEX = re.compile(r"^[A-HJ-Z][0-9]{1,2}$")
@@ -109,6 +111,81 @@ def _color(word: str) -> int:
         return parse_color(word)
     except ValueError:
         raise GtpError("syntax error") from None
+
+
+def _point(word: str, size: int) -> int | None:
+    """A vertex word -> flat point or None (pass).  Malformed: syntax error; well formed
+    but off this board: illegal move."""
+    text = word.upper()
+    if text == "PASS":
+        return None
+    if not _VERTEX.match(text):
+        raise GtpError("syntax error")
+    try:
+        return coords.to_flat(coords.from_gtp(text, size), size)
+    except coords.CoordError:
+        raise GtpError("illegal move") from None
+
+
+# KataGo's boolean analysis options (docs/GTP_Extensions.md), accepted as "KEY true|false"
+ANALYZE_FLAGS = {k.lower(): k for k in ("ownership", "ownershipStdev", "pvVisits", "pvEdgeVisits",
+                                        "movesOwnership", "rootInfo")}
+
+
+@dataclass
+class AnalyzeRequest:
+    """What an analysis command asks for (see :func:`parse_analyze`)."""
+
+    color: int
+    interval: float = 0.0  # seconds between info lines; 0: one line
+    minmoves: int = 0  # report at least this many moves if there are that many
+    maxmoves: int | None = None  # and at most this many (default: ANALYSIS_MOVES likely ones)
+    avoid: dict = field(default_factory=dict)  # colour -> points not to report
+    allow: dict = field(default_factory=dict)  # colour -> the only points to report
+    flags: dict = field(default_factory=dict)  # KataGo's booleans, e.g. {"ownership": True}
+
+
+def parse_analyze(words: list[str], to_move: int, size: int) -> AnalyzeRequest:
+    """The arguments of ``lz-analyze``, ``lz-genmove_analyze`` and KataGo's ``kata-analyze``:
+    ``[colour] [interval] [KEY VALUE ...]`` with the keys ``interval CENTISECONDS``,
+    ``minmoves N``, ``maxmoves N``, ``avoid|allow COLOUR VERTEX[,VERTEX...] UNTILMOVE``
+    (Leela Zero) and KataGo's ``ownership true|false`` and other flags.  Raises GtpError
+    naming the first argument it cannot read."""
+    req, rest = AnalyzeRequest(to_move), list(words)
+    if rest and rest[0].lower() in ("b", "w", "black", "white"):
+        req.color = _color(rest.pop(0))
+    if rest and re.fullmatch(r"[0-9]{1,9}", rest[0]):
+        req.interval = int(rest.pop(0)) / 100
+    while rest:
+        key = rest.pop(0).lower()
+        if key not in ("interval", "minmoves", "maxmoves", "avoid", "allow", *ANALYZE_FLAGS):
+            raise GtpError(f"syntax error: unknown argument {key}")
+        need = 3 if key in ("avoid", "allow") else 1
+        if len(rest) < need:
+            raise GtpError(f"syntax error: {key} needs {need} value{'s' * (need > 1)}")
+        values, rest = rest[:need], rest[need:]
+        if key in ("interval", "minmoves", "maxmoves"):
+            n = _count(values[0], key, 1 if key == "maxmoves" else 0)
+            setattr(req, key, n / 100 if key == "interval" else n)
+        elif key in ("avoid", "allow"):
+            try:
+                color = _color(values[0])
+                points = {_point(v, size) for v in values[1].split(",") if v}
+            except GtpError:
+                raise GtpError(f"syntax error: cannot read {key} {' '.join(values)}") from None
+            if _count(values[2], key, 0) > 0:  # for the moves up to UNTILMOVE; we report the first
+                getattr(req, key).setdefault(color, set()).update(p for p in points if p is not None)
+        elif values[0].lower() in ("true", "false"):
+            req.flags[ANALYZE_FLAGS[key]] = values[0].lower() == "true"
+        else:
+            raise GtpError(f"syntax error: {key} must be true or false, not {values[0]}")
+    return req
+
+
+def _count(word: str, key: str, lo: int) -> int:
+    if not re.fullmatch(r"[0-9]{1,9}", word) or int(word) < lo:
+        raise GtpError(f"syntax error: {key} must be an integer >= {lo}, not {word}")
+    return int(word)
 
 
 class GtpEngine:
@@ -210,17 +287,7 @@ class GtpEngine:
 
     # -------------------------------------------------------------- helpers
     def _vertex(self, word: str) -> int | None:
-        """A vertex word -> flat point or None (pass).  Malformed: syntax error; well formed
-        but off this board: illegal move."""
-        text = word.upper()
-        if text == "PASS":
-            return None
-        if not _VERTEX.match(text):
-            raise GtpError("syntax error")
-        try:
-            return coords.to_flat(coords.from_gtp(text, self.board.size), self.board.size)
-        except coords.CoordError:
-            raise GtpError("illegal move") from None
+        return _point(word, self.board.size)
 
     def _gtp(self, point: int | None) -> str:
         return coords.to_gtp(coords.from_flat(point, self.board.size) if point is not None else None,
@@ -256,10 +323,21 @@ class GtpEngine:
         if not re.fullmatch(r"[+-]?[0-9]+", args[0]):
             raise GtpError("syntax error")
         size = int(args[0])
-        if not coords.MIN_SIZE <= size <= coords.MAX_SIZE:
+        if not coords.MIN_SIZE <= size <= coords.MAX_SIZE or not self._plays(size):
             raise GtpError("unacceptable size")
         self._new_board(size, self.board.komi)
         return ""
+
+    def _plays(self, size: int) -> bool:
+        """Whether the player plays ``size`` with its own policy (the shipped net: 19 only).
+        A size it does not play is refused rather than played with random moves."""
+        plays_size = getattr(self.player, "plays_size", None)
+        if plays_size is None:
+            return True
+        try:
+            return plays_size(size)
+        except GocnnError as exc:  # the net cannot be loaded
+            raise GtpError(str(exc).replace("\n", " ")) from None
 
     def clear_board(self, args: list[str]) -> str:
         self._new_board(self.board.size, self.board.komi)
@@ -380,12 +458,8 @@ class GtpEngine:
         color = _color(args[0])
         try:
             move = self._choose(color, cleanup)
-        except Exception as exc:  # e.g. a model file that cannot be loaded
-            from gocnn.errors import GocnnError
-
-            if isinstance(exc, GocnnError):
-                raise GtpError(str(exc).replace("\n", " ")) from None
-            raise
+        except GocnnError as exc:  # e.g. a model file that cannot be loaded
+            raise GtpError(str(exc).replace("\n", " ")) from None
         if move == RESIGN:
             return "resign"
         if move is not None and self.board.check(color, move) is not None:  # a player bug: pass instead
@@ -472,6 +546,8 @@ class GtpEngine:
             rec = next(r for r in parse_games(data, args[0]) if not isinstance(r, SgfError))
         except (OSError, StopIteration, ValueError):
             raise GtpError("cannot load file") from None
+        if not self._plays(rec.size):
+            raise GtpError("unacceptable size")
         board = rec.board()
         board.komi = rec.komi
         moves = rec.moves if upto is None else rec.moves[: upto - 1]
@@ -514,40 +590,27 @@ class GtpEngine:
         return text
 
     # -------------------------------------------------------------- analysis
-    def _analysis_color(self, args: list[str]) -> tuple[int, float]:
-        """lz-analyze's arguments: ``[colour] [interval] [key value ...]`` (interval in
-        centiseconds); unknown keys are ignored, as Leela Zero does."""
-        color, interval = self.board.to_move, 0.0
-        rest = list(args)
-        if rest:
-            try:
-                color = parse_color(rest[0])
-                rest.pop(0)
-            except ValueError:
-                pass
-        if rest and re.fullmatch(r"[0-9]{1,9}", rest[0]):
-            interval = int(rest.pop(0)) / 100
-        while len(rest) >= 2:
-            key, value = rest.pop(0).lower(), rest.pop(0)
-            if key == "interval":
-                interval = _int(value, 0) / 100
-        return color, interval
-
-    def _policy_for(self, color: int) -> list[tuple[int, float]]:
+    def _policy_for(self, color: int, req: AnalyzeRequest | None = None) -> list[tuple[int, float]]:
+        """The likeliest moves for ``color`` with their priors, best first: those above
+        ANALYSIS_MIN_PRIOR (at least one), within ``req``'s minmoves/maxmoves/avoid/allow."""
+        req = req or AnalyzeRequest(color)
         saved = (self.board.to_move, self.board.ko)
         self._turn(color)
         try:
             top = getattr(self.player, "top_moves", None)
             if top is not None:
-                moves = top(self.board, ANALYSIS_MOVES)
+                moves = top(self.board, self.board.size ** 2)
             else:
                 probs = self.player.policy(self.board)
-                order = sorted(range(len(probs)), key=lambda p: -probs[p])[:ANALYSIS_MOVES]
+                order = sorted(range(len(probs)), key=lambda p: -probs[p])
                 moves = [(p, float(probs[p])) for p in order if probs[p] > 0]
         finally:
             self.board.to_move, self.board.ko = saved
-        keep = [(p, q) for p, q in moves if q >= ANALYSIS_MIN_PRIOR]
-        return keep or moves[:1]
+        avoid, allow = req.avoid.get(color, set()), req.allow.get(color)
+        moves = [(p, q) for p, q in moves if p not in avoid and (allow is None or p in allow)]
+        likely = sum(q >= ANALYSIS_MIN_PRIOR for _, q in moves)
+        n = max(min(likely, req.maxmoves or ANALYSIS_MOVES), req.minmoves, 1)
+        return moves[:min(n, req.maxmoves or n)]
 
     def _info_line(self, moves: list[tuple[int, float]]) -> str:
         parts = []
@@ -558,14 +621,15 @@ class GtpEngine:
         return " ".join(parts)
 
     def lz_analyze(self, args: list[str]) -> str:
-        color, interval = self._analysis_color(args)
-        line = self._info_line(self._policy_for(color))
-        self._stream, self._interval = (lambda: line), interval
+        req = parse_analyze(args, self.board.to_move, self.board.size)
+        line = self._info_line(self._policy_for(req.color, req))
+        self._stream, self._interval = (lambda: line), req.interval
         return "\n" + line if line else ""
 
     def lz_genmove_analyze(self, args: list[str]) -> str:
-        color, _ = self._analysis_color(args)
-        line = self._info_line(self._policy_for(color))
+        req = parse_analyze(args, self.board.to_move, self.board.size)
+        color = req.color
+        line = self._info_line(self._policy_for(color, req))
         move = self._generate([("b" if color == BLACK else "w")])
         return "\n" + (line + "\n" if line else "") + f"play {move}"
 
@@ -720,21 +784,26 @@ def serve(engine: GtpEngine, stdin=None, stdout=None) -> int:
 
 
 def cmd_gtp(args) -> int:
-    """``gocnn gtp``: a GTP engine on stdin/stdout; logs go to stderr or ``--log FILE``."""
-    log_file = open(args.log, "a", encoding="utf-8", buffering=1) if args.log else None
-
-    def log(text: str) -> None:
-        log_file.write(f"{time.strftime('%H:%M:%S')} {text}\n")
-
+    """``gocnn gtp``: a GTP engine on stdin/stdout; logs go to stderr or ``--log FILE``.
+    A missing or unreadable model file or log file is a GocnnError before the first reply."""
     if args.random:
         from gocnn.engine import RandomPlayer
 
         player = RandomPlayer(seed=getattr(args, "seed", None))
     else:
         from gocnn.engine import PolicyPlayer
+        from gocnn.model import read_metadata
 
         player = PolicyPlayer(args.model, symmetries=args.symmetries, temperature=args.temperature,
                               threads=args.threads, resign_threshold=args.resign)
+        read_metadata(player.model_path)  # not a gocnn model: say so now, not at every genmove
+    try:
+        log_file = open(args.log, "a", encoding="utf-8", buffering=1) if args.log else None
+    except OSError as exc:
+        raise GocnnError(f"cannot open the --log file {args.log}: {exc.strerror or exc}") from None
+
+    def log(text: str) -> None:
+        log_file.write(f"{time.strftime('%H:%M:%S')} {text}\n")
 
     def warm() -> None:  # load the net and compile the playouts while the GUI says hello
         try:

@@ -553,3 +553,174 @@ def test_log_file(tmp_path):
     assert proc.stdout == b"= gocnn\n\n? unknown command\n\n"
     text = log.read_text()
     assert "< name" in text and "> = gocnn" in text and "> ? unknown command" in text
+
+
+# ---------------------------------------------------------------------- board sizes the net plays
+class NineOnly(RandomPlayer):
+    """A player whose net plays 9x9 only (as a per-point net trained on 9x9 would)."""
+
+    def plays_size(self, size: int) -> bool:
+        return size == 9
+
+
+def test_boardsize_refuses_sizes_the_player_does_not_play(tmp_path):
+    e = GtpEngine(NineOnly(seed=1))
+    run(e, r"""
+        boardsize 9
+        -> =
+        boardsize 19
+        -> \? unacceptable size
+        boardsize 13
+        -> \? unacceptable size
+    """)
+    assert e.board.size == 9  # a refused size leaves the board as it was
+    sgf_file = tmp_path / "g19.sgf"
+    sgf_file.write_text("(;GM[1]FF[4]SZ[19];B[pd];W[dp])")
+    run(e, fr"""
+        loadsgf {sgf_file}
+        -> \? unacceptable size
+    """)
+    assert e.board.size == 9
+
+
+def test_random_player_plays_every_size():
+    run(engine(), r"""
+        boardsize 9
+        -> =
+        boardsize 13
+        -> =
+        genmove b
+        -> = [A-HJ-N]\d\d?
+        boardsize 19
+        -> =
+    """)
+
+
+def test_shipped_net_refuses_sizes_it_does_not_play(tmp_path):
+    """The shipped net is 19x19 only: 9x9 and 13x13 are refused, not played at random."""
+    from gocnn.engine import PolicyPlayer
+
+    e = GtpEngine(PolicyPlayer(), scoring_playouts=16)
+    run(e, r"""
+        boardsize 9
+        -> \? unacceptable size
+        boardsize 13
+        -> \? unacceptable size
+        boardsize 19
+        -> =
+        genmove b
+        -> = [A-HJ-T]\d\d?
+    """)
+    sgf_file = tmp_path / "g9.sgf"
+    sgf_file.write_text("(;GM[1]FF[4]SZ[9];B[ee];W[cc])")
+    run(e, fr"""
+        loadsgf {sgf_file}
+        -> \? unacceptable size
+    """)
+
+
+def test_process_refuses_9x9_with_the_shipped_net_and_accepts_it_with_random():
+    for args, replies in (([], b"? unacceptable size\n\n= \n\n"), (["--random"], b"= \n\n= \n\n")):
+        proc = subprocess.run([sys.executable, "-m", "gocnn", "gtp", *args], input=b"boardsize 9\nboardsize 19\n",
+                              capture_output=True, timeout=120)
+        assert proc.returncode == 0 and proc.stdout == replies, (args, proc.stdout, proc.stderr)
+
+
+# ---------------------------------------------------------------------- bad options and files
+def _gtp_process(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gocnn", "gtp", *args], input=b"name\ngenmove b\n",
+                          capture_output=True, timeout=120)
+
+
+def _refused(proc: subprocess.CompletedProcess, words: bytes) -> None:
+    """Refused at start: no GTP reply, exit code 2, one line on stderr that says why."""
+    assert proc.returncode == 2 and proc.stdout == b"", proc
+    assert proc.stderr.count(b"\n") == 1 and words in proc.stderr, proc.stderr
+
+
+def test_a_file_that_is_not_a_model_is_refused_before_the_first_reply(tmp_path):
+    junk = tmp_path / "hostname"
+    junk.write_bytes(b"my-machine\n")
+    _refused(_gtp_process("--model", str(junk)), b"not a readable model file")
+    empty = tmp_path / "empty.safetensors"
+    empty.write_bytes(b"")
+    _refused(_gtp_process("--model", str(empty)), b"empty.safetensors")
+    _refused(_gtp_process("--model", str(tmp_path)), b"no model file")  # a directory
+
+
+def test_an_unwritable_log_file_is_one_line(tmp_path):
+    _refused(_gtp_process("--random", "--log", str(tmp_path / "no" / "such" / "dir" / "log.txt")),
+             b"cannot open the --log file")
+    _refused(_gtp_process("--random", "--log", str(tmp_path)), b"cannot open the --log file")
+
+
+@pytest.mark.parametrize("option, value, words", [
+    ("--threads", "0", b"--threads: must be >= 1, not 0"),
+    ("--threads", "-2", b"--threads: must be >= 1, not -2"),
+    ("--threads", "two", b"--threads: not an integer"),
+    ("--resign", "2", b"--resign: must be between 0 and 1, not 2"),
+    ("--resign", "-1", b"--resign: must be between 0 and 1, not -1"),
+    ("--resign", "nan", b"--resign: must be between 0 and 1"),
+    ("--temperature", "-0.5", b"--temperature: must be >= 0"),
+    ("--temperature", "inf", b"--temperature: must be >= 0"),
+    ("--symmetries", "4", b"--symmetries: invalid choice"),
+])
+def test_bad_options_are_refused_at_start(option, value, words):
+    _refused(_gtp_process("--random", option, value), words)
+
+
+def test_good_options_are_taken():
+    proc = _gtp_process("--random", "--threads", "2", "--resign", "1", "--temperature", "0.5")
+    assert proc.returncode == 0 and proc.stdout.startswith(b"= gocnn\n\n= "), proc
+
+
+# ---------------------------------------------------------------------- analysis arguments
+def _info_moves(reply: str) -> list[str]:
+    return re.findall(r"info move (\S+) ", reply)
+
+
+def test_analyze_arguments_are_read_and_honoured():
+    e = engine()
+    e.handle("play b e5")
+    assert len(_info_moves(e.handle("lz-analyze w"))) == 30  # the random player: every move is likely
+    for args, n in (("b 50 maxmoves 3", 3), ("maxmoves 1", 1), ("w interval 20 maxmoves 7", 7),
+                    ("b 10 minmoves 45", 45), ("minmoves 60 maxmoves 40", 40), ("minmoves 500", 80),
+                    ("b 50 ownership true maxmoves 5", 5), ("b 50 ownershipStdev false pvVisits true", 30)):
+        reply = e.handle(f"lz-analyze {args}")
+        assert reply.startswith("= \ninfo move ") and len(_info_moves(reply)) == n, (args, reply[:80])
+    # Leela Zero's avoid/allow: COLOUR VERTEX[,VERTEX...] UNTILMOVE
+    assert _info_moves(e.handle("lz-analyze b allow b d4,f6,pass 1")) == ["D4", "F6"]
+    assert not {"A1", "B1"} & set(_info_moves(e.handle("lz-analyze b avoid b a1,b1 1 minmoves 80")))
+    assert {"A1", "B1"} <= set(_info_moves(e.handle("lz-analyze b avoid w a1,b1 1 minmoves 80")))
+    assert {"A1", "B1"} <= set(_info_moves(e.handle("lz-analyze b avoid b a1,b1 0 minmoves 80")))
+    reply = e.handle("lz-genmove_analyze w 10 maxmoves 2")
+    assert len(_info_moves(reply)) == 2 and re.search(r"\nplay \S+\n\n$", reply)
+
+
+def test_bad_analyze_arguments_are_errors():
+    e = engine()
+    run(e, r"""
+        lz-analyze foo
+        -> \? syntax error: unknown argument foo
+        lz-analyze b -5
+        -> \? syntax error: unknown argument -5
+        lz-analyze b 50 maxmoves
+        -> \? syntax error: maxmoves needs 1 value
+        lz-analyze b 50 maxmoves 0
+        -> \? syntax error: maxmoves must be an integer >= 1, not 0
+        lz-analyze b 50 maxmoves three
+        -> \? syntax error: maxmoves must be an integer >= 1, not three
+        lz-analyze interval -1
+        -> \? syntax error: interval must be an integer >= 0, not -1
+        lz-analyze b ownership yes
+        -> \? syntax error: ownership must be true or false, not yes
+        lz-analyze b avoid b q16 
+        -> \? syntax error: avoid needs 3 values
+        lz-analyze b avoid x e5 1
+        -> \? syntax error: cannot read avoid x e5 1
+        lz-analyze b avoid b t19 1
+        -> \? syntax error: cannot read avoid b t19 1
+        lz-genmove_analyze b 10 foo
+        -> \? syntax error: unknown argument foo
+    """)
+    assert not e.board.stones(BLACK)  # lz-genmove_analyze with bad arguments played nothing
