@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import sys
@@ -35,6 +36,7 @@ import numpy as np
 
 from gocnn import sgf
 from gocnn.errors import GocnnError
+from gocnn.util import progress as _progress  # the one progress display (a bool named progress below)
 
 FORMAT = "gocnn-shards/1"
 MEMBERS_PER_UNIT = 2000
@@ -237,34 +239,6 @@ def _parallel(units, filters, workers):
         yield from pool.imap(_read_unit, jobs, chunksize=1)
 
 
-def _progress(total: int, label: str):
-    """A rich progress bar on a terminal's stderr; a no-op object otherwise."""
-    if not sys.stderr.isatty():
-        class _Quiet:
-            def advance(self, n=1, **kw):
-                pass
-
-            def close(self):
-                pass
-        return _Quiet()
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
-    from rich.console import Console
-    prog = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                    console=Console(stderr=True), transient=False)
-    prog.start()
-    task = prog.add_task(label, total=total, info="")
-
-    class _Bar:
-        def advance(self, n=1, info=""):
-            prog.update(task, advance=n, info=info)
-
-        def close(self):
-            prog.stop()
-    return _Bar()
-
-
 def _filters(args) -> sgf.Filters:
     if args.min_rank and sgf.rank_value(args.min_rank) is None:
         raise GocnnError(f"not a rank: {args.min_rank!r} (use e.g. 5k, 6d, 1p)")
@@ -331,15 +305,21 @@ def cmd_scan(args) -> int:
     if args.json:
         emit_json(result)
     else:
-        print(f"files      {result['files']}")
-        print(f"games      {result['games']}  ({result['games_per_second']} games/s)")
-        print(f"positions  {result['positions']}")
-        print(f"duplicates {result['duplicates']}")
-        print(f"truncated  {result['truncated']} (kept up to an illegal move)")
-        print(f"sizes      {result['sizes']}")
-        for reason, n in result["skipped"].items():
-            print(f"skipped    {n:7d}  {reason}")
+        _print_counts(result, f"  ({result['games_per_second']} games/s)")
     return 0
+
+
+def _print_counts(counts: dict, rate: str = "") -> None:
+    """The text report of ``scan`` and ``build``: what was read, by size, and what was skipped."""
+    sizes = ", ".join(f"{s}x{s}: {n}" for s, n in sorted(counts["sizes"].items(), key=lambda kv: -int(kv[0])))
+    print(f"files      {counts['files']}")
+    print(f"games      {counts['games']}{rate}")
+    print(f"positions  {counts['positions']}")
+    print(f"duplicates {counts['duplicates']}")
+    print(f"truncated  {counts['truncated']} (kept up to an illegal move)")
+    print(f"sizes      {sizes or 'none'}")
+    for reason, n in counts["skipped"].items():
+        print(f"skipped    {n:7d}  {reason}")
 
 
 # ---------------------------------------------------------------------- build
@@ -444,14 +424,33 @@ def cmd_build(args) -> int:
                          dedupe=not args.keep_duplicates, members_per_unit=args.games_per_shard)
     except ValueError as exc:
         raise GocnnError(str(exc)) from None
+    warning = _small_validation(manifest["val"]["games"], manifest["games"], args.val_fraction)
+    if warning:
+        print(f"gocnn: warning: {warning}", file=sys.stderr)
     if args.json:
-        emit_json({k: v for k, v in manifest.items() if k != "shards"})
+        emit_json({k: v for k, v in manifest.items() if k != "shards"} | {"warnings": [warning] if warning else []})
     else:
-        print(f"games {manifest['games']} positions {manifest['positions']} duplicates {manifest['duplicates']}")
-        print(f"train {manifest['train']}  val {manifest['val']}  -> {args.out}")
-        for reason, n in manifest["skipped"].items():
-            print(f"skipped {n:7d}  {reason}")
+        _print_counts(manifest)
+        for split in ("train", "val"):
+            print(f"{split:10s} {manifest[split]['games']} games, {manifest[split]['positions']} positions")
+        print(f"shards     {args.out}")
     return 0
+
+
+MIN_VAL_GAMES = 10  # fewer validation games give figures that are mostly noise
+AIM_VAL_GAMES = 30  # what the advice aims at (the split is by hash, so counts vary around it)
+
+
+def _small_validation(val_games: int, games: int, val_fraction: float) -> str | None:
+    """A warning when a split meant to have a validation set got fewer than MIN_VAL_GAMES
+    games, with the --val-fraction that gives about AIM_VAL_GAMES."""
+    if val_fraction <= 0 or val_games >= MIN_VAL_GAMES or games == 0:
+        return None
+    better = math.ceil(100 * AIM_VAL_GAMES / games) / 100
+    advice = (f"use --val-fraction {better:g} (about {AIM_VAL_GAMES} games)" if better <= 0.5
+              else "there are too few games for a separate validation set")
+    return (f"the validation split holds {val_games} of {games} games (--val-fraction {val_fraction:g}); "
+            f"validation figures from so few games are noise: {advice}")
 
 
 # ---------------------------------------------------------------------- reading shards

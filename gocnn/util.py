@@ -1,4 +1,5 @@
-"""Small things every layer shares: atomic writes, device, threads and number-format choice.
+"""Small things every layer shares: atomic writes, progress, device, threads and number-format
+choice.
 
 Nothing here imports torch at module load, so ``gocnn.go``-level code can use the file helpers.
 """
@@ -7,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -38,6 +41,49 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 def atomic_write_json(path: str | Path, obj, indent: int | None = 1) -> None:
     atomic_write_text(path, json.dumps(obj, indent=indent, sort_keys=True))
+
+
+# ---------------------------------------------------------------------- progress
+class Progress:
+    """The one progress display of long commands, on stderr: a rich bar on a terminal, a plain
+    log line (``label: done/total done, info, elapsed s``) every ``every`` seconds otherwise.
+    ``total`` None: not known in advance.  Use :func:`progress`; call ``advance`` and ``close``."""
+
+    def __init__(self, total: int | None, label: str, every: float = 30.0, stream=None):
+        self.total, self.label, self.every = total, label, every
+        self.stream = stream or sys.stderr
+        self.done, self.start, self.last = 0, time.monotonic(), time.monotonic()
+        self._bar = None
+        if self.stream.isatty():
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn,
+                                       TimeElapsedColumn, TimeRemainingColumn)
+            self._bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                            console=Console(file=self.stream), transient=False)
+            self._bar.start()
+            self._task = self._bar.add_task(label, total=total, info="")
+
+    def advance(self, n: int = 1, info: str = "") -> None:
+        self.done += n
+        if self._bar is not None:
+            self._bar.update(self._task, advance=n, info=info)
+        elif time.monotonic() - self.last >= self.every:
+            self.last = time.monotonic()
+            of = f"/{self.total}" if self.total is not None else ""
+            extra = f", {info}" if info else ""
+            print(f"{self.label}: {self.done}{of} done{extra}, {self.last - self.start:.0f} s",
+                  file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def progress(total: int | None, label: str, every: float = 30.0) -> Progress:
+    """A :class:`Progress` on stderr (``every``: seconds between log lines off a terminal)."""
+    return Progress(total, label, every)
 
 
 # ---------------------------------------------------------------------- devices and threads

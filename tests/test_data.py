@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,35 @@ def test_scan_cli_reports_skips_as_json(tmp_path, samples):
                              capture_output=True, text=True)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     assert missing.stderr.strip().startswith("gocnn: error:")
+
+
+def _gocnn(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gocnn", *map(str, args)], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_scan_text_reads_as_text(tmp_path, samples):
+    nine = tmp_path / "nine.sgf"
+    nine.write_text("(;GM[1]FF[4]SZ[9]KM[7];B[ee];W[cc];B[gg])")
+    proc = _gocnn("data", "scan", samples / "sgf" / "kgs-sample.tar.gz", nine)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "sizes      19x19: 66, 9x9: 1" in lines, proc.stdout
+    assert re.search(r"^games +67 ", proc.stdout, re.M) and "{" not in proc.stdout
+
+
+def test_build_warns_when_the_validation_split_is_tiny(tmp_path, samples):
+    archive = samples / "sgf" / "kgs-sample.tar.gz"  # 66 games: the default 1% gives 0-2 of them
+    proc = _gocnn("data", "build", archive, "--out", tmp_path / "small", "--workers", "1")
+    assert proc.returncode == 0, proc.stderr
+    val = int(re.search(r"^val +(\d+) games, \d+ positions$", proc.stdout, re.M).group(1))
+    assert re.search(r"^train +\d+ games, \d+ positions$", proc.stdout, re.M) and "{" not in proc.stdout
+    assert val < 10 and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith(f"gocnn: warning: the validation split holds {val} of 66 games")
+    assert "use --val-fraction 0.46 (about 30 games)" in proc.stderr, proc.stderr
+    # the advice taken: no warning, and --json carries the (empty) list of warnings
+    proc = _gocnn("data", "build", archive, "--out", tmp_path / "advised", "--workers", "1",
+                  "--val-fraction", "0.46", "--json")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert proc.returncode == 0 and proc.stderr == "" and report["warnings"] == []
+    assert report["val"]["games"] >= 10
