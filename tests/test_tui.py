@@ -389,3 +389,87 @@ async def test_player_loads_in_a_worker_and_falls_back_with_a_notice():
         assert isinstance(app.player, RandomPlayer)
         assert app.board.move_number() == 1  # the (random) net, Black, has moved
         assert "gocnn (random)" in panel(app, "info")
+
+
+# ---------------------------------------------------------------------- issue 15: what the screen shows
+def board_lines(app: GoApp) -> list[str]:
+    """The board widget's text, line by line (no side panel, no status)."""
+    view = app.query_one(BoardView)
+    return [view.render_line(y).text for y in range(view.size.height)]
+
+
+GAME_19 = ["Q16", "D4", "Q4", "D16", "C14", "F17"]
+LETTERS_19 = "A B C D E F G H J K L M N O P Q R S T"
+
+
+@pytest.mark.parametrize("terminal", [(64, 24), (72, 24), (80, 22), (80, 24), (200, 60), (64, 50)])
+@sync
+async def test_the_19x19_board_shows_whole_from_64x24_up(terminal):
+    app = GoApp(ScriptedPlayer(), record=record(19, GAME_19))
+    async with app.run_test(size=terminal) as pilot:
+        await settle(pilot)
+        await pilot.press("end", "c")
+        await settle(pilot)
+        text = screen_text(app)
+        lines = text.splitlines()
+        # every column letter, once below the board at least; rows 19 and 1 with both corners
+        assert any(LETTERS_19 in line.replace("   ", " ") for line in lines), text
+        top = next(line for line in lines if "┌" in line)
+        bottom = next(line for line in lines if "└" in line)
+        assert "19" in top and "┐" in top and " 1" in bottom and "┘" in bottom, text
+        # the cursor is on the board and moves stay on it
+        view = app.query_one(BoardView)
+        assert view.geometry().fits
+        await pilot.press(*["right"] * 12, *["down"] * 12)
+        await settle(pilot)
+        g = view.geometry()
+        offset = view.point_offset(app.cursor)
+        assert 0 <= offset.x < view.size.width and 0 <= offset.y < view.size.height
+        assert g.width <= view.size.width and g.height <= view.size.height
+        # who is to play is on screen, beside, below or in the summary line
+        assert "You" in text and "gocnn" in text
+
+
+@pytest.mark.parametrize("terminal", [(50, 18), (60, 20)])
+@sync
+async def test_a_terminal_too_small_for_the_board_says_what_it_needs(terminal):
+    app = GoApp(ScriptedPlayer(), record=record(19, GAME_19))
+    async with app.run_test(size=terminal) as pilot:
+        await settle(pilot)
+        text = " ".join(screen_text(app).split())
+        assert "The 19x19 board needs a terminal of at least 42x22" in text
+        assert f"this one is {terminal[0]}x{terminal[1]}" in text
+        assert "┌" not in text and "┼" not in text  # no clipped board
+    small = GoApp(ScriptedPlayer(), record=record(9, ["E5", "C3"]))
+    async with small.run_test(size=terminal) as pilot:  # a 9x9 board fits
+        await settle(pilot)
+        text = screen_text(small)
+        assert "A B C D E F G H J" in text and "┌" in text and "┘" in text
+
+
+@pytest.mark.parametrize("terminal", [(80, 24), (124, 46), (200, 60)])
+@sync
+async def test_black_and_white_stones_differ_in_shape(terminal):
+    app = GoApp(ScriptedPlayer(), record=record(19, GAME_19))
+    async with app.run_test(size=terminal) as pilot:
+        await settle(pilot)
+        await pilot.press("end")
+        await settle(pilot)
+        board = "\n".join(board_lines(app))
+        assert board.count("●") == 3 and board.count("○") == 3, board  # B Q16 Q4 C14, W D4 D16 F17
+        row16 = next(line for line in board_lines(app) if line.strip().startswith("16"))
+        assert row16.index("○") < row16.index("●")  # W D16 left of B Q16
+
+
+@pytest.mark.parametrize("key", ["q", "o", "question_mark"])
+@sync
+async def test_dialogs_leave_no_stray_characters_beside_them(key):
+    app = GoApp(ScriptedPlayer(["C3"]), size=19)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await click_point(pilot, "Q16")
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, (ConfirmScreen, PathScreen, HelpScreen))
+        for line in screen_text(app).splitlines():
+            if "█" in line:  # a row of the dialog: nothing right of its border
+                assert line[line.rindex("█") + 1:].strip() == "", line

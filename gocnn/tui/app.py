@@ -30,12 +30,13 @@ from gocnn import coords
 from gocnn.board import BLACK, COLOR_NAMES, WHITE, Board, IllegalMove, opponent
 from gocnn.engine import RESIGN
 from gocnn.tui import analysis
-from gocnn.tui.board_view import BoardState, BoardView
+from gocnn.tui.board_view import STONE, BoardState, BoardView, _fit, board_dims
 from gocnn.tui.screens import ConfirmScreen, GameSettings, HelpScreen, NewGameScreen, PathScreen
 from gocnn.tui.sgfio import GameRecord, load_sgf, save_sgf
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-STONE = {BLACK: "●", WHITE: "○"}
+SIDE_W = 34  # the side panel's width (gocnn.tcss)
+PANEL_BELOW_MIN = 8  # rows the side panel needs to move below the board
 LETTER = {BLACK: "B", WHITE: "W"}
 
 
@@ -123,6 +124,7 @@ class GoApp(App):
         self._policies: dict[tuple, np.ndarray] = {}
         self._spin = 0
         self._status = Text("")
+        self._status_rows = 1
         self.ready_at: float | None = None  # perf_counter when the first screen was up
         self.net_ready_at: float | None = None
 
@@ -134,8 +136,53 @@ class GoApp(App):
                 yield Static(id="info")
                 yield Static(id="candidates")
                 yield Static(id="notes")
+        yield Static(id="summary")
         yield Static(id="status")
         yield Footer(compact=True)
+
+    def on_resize(self, event) -> None:
+        self.call_after_refresh(self._layout)
+
+    def _layout(self) -> None:
+        """Fit the screen to the terminal: the side panel beside the board, below it, or folded
+        into a one-line summary; the footer and a second status line go before the board does.
+        If even the smallest board does not fit, the board says what terminal size it needs."""
+        if not self.is_mounted:
+            return
+        try:
+            main, side, summary = self.query_one("#main"), self.query_one("#side"), self.query_one("#summary")
+            status, view, footer = self.query_one("#status"), self.query_one(BoardView), self.query_one(Footer)
+        except Exception:
+            return
+        width, height = self.size.width, self.size.height
+        n = self.board.size
+        full_w, full_h = board_dims(n, 1)
+        small_w, small_h = board_dims(n, 1, compact=True)
+        beside = width - SIDE_W >= full_w
+        status_rows = 1 if self._status_line().cell_len <= width - 2 else 2
+        summary_rows = 0 if beside else (1 if self._summary_text().cell_len <= width - 2 else 2)
+        rows = height - status_rows - 1 - summary_rows
+        below = not beside and rows - full_h >= PANEL_BELOW_MIN
+        if below:
+            rows += summary_rows
+            summary_rows = 0
+        show_footer = True
+        if rows < small_h:
+            show_footer, rows = False, rows + 1
+        if rows < small_h and status_rows == 2:
+            status_rows, rows = 1, rows + 1
+        main.set_class(below, "below")
+        side.display = beside or below
+        summary.display = summary_rows > 0
+        summary.styles.height = max(1, summary_rows)
+        status.styles.height = status_rows
+        footer.display = show_footer
+        view.styles.height = _fit(n, width, rows - PANEL_BELOW_MIN).height if below else "1fr"
+        view.too_small = (f"The {n}x{n} board needs a terminal of at least {small_w}x{small_h + 2}; "
+                          f"this one is {width}x{height}. Enlarge it or use a smaller font"
+                          + (", or press n for a smaller board." if n > 9 else "."))
+        if not beside:
+            summary.update(self._summary_text())
 
     def on_mount(self) -> None:
         self._spinner = self.set_interval(0.1, self._tick_spinner, pause=True)
@@ -449,13 +496,21 @@ class GoApp(App):
             widget = self.query_one("#status", Static)
         except Exception:
             return
+        line = self._status_line()
+        widget.update(line)
+        rows = 1 if line.cell_len <= self.size.width - 2 else 2
+        if rows != self._status_rows:  # a message that needs a second line, or no longer does
+            self._status_rows = rows
+            self._layout()
+
+    def _status_line(self) -> Text:
         line = Text()
         if self.thinking:
             line.append(f"{SPINNER[self._spin % len(SPINNER)]} ", style="bold")
             line.append("the net is thinking... " if self._player_ready.is_set() else "loading the net... ",
                         style="italic")
         line.append_text(self._status)
-        widget.update(line)
+        return line
 
     def _tick_spinner(self) -> None:
         self._spin += 1
@@ -496,14 +551,41 @@ class GoApp(App):
         self.query_one("#candidates", Static).update(self._candidates_text(top, probs))
         self.query_one("#notes", Static).update(self._notes_text())
         self._refresh_status()
+        self._layout()
         self.refresh_bindings()
 
     def _refresh_info(self) -> None:
         try:
             widget = self.query_one("#info", Static)
+            summary = self.query_one("#summary", Static)
         except Exception:
             return
         widget.update(self._info_text())
+        if summary.display:
+            summary.update(self._summary_text())
+
+    def _summary_text(self) -> Text:
+        """The side panel in one line, for terminals too narrow for the panel."""
+        b = self.board
+        t = Text()
+        for color in (BLACK, WHITE):
+            turn = b.to_move == color and self.result is None and self.review is None
+            name = self.names[color]
+            name = name if len(name) <= 14 else name[:13] + "…"
+            t.append(("▶" if turn else " ") + f"{STONE[color]} {name}  ",
+                     style="bold" if turn else "")
+        if self.review is not None:
+            t.append(f"review {self.review}/{self.total_moves}  ", style="bold")
+        elif self.result is not None:
+            t.append(f"result {self.result}  ", style="bold")
+        else:
+            t.append(f"move {b.move_number() + 1}  ")
+        t.append(f"cap {b.captures[BLACK]}:{b.captures[WHITE]}")
+        if self.clock is not None:
+            for color in (BLACK, WHITE):
+                left = int(self.clock[color] + 0.999)
+                t.append(f" {LETTER[color]} {left // 60:02d}:{left % 60:02d}")
+        return t
 
     def _gtp(self, point: int | None) -> str:
         return coords.to_gtp(coords.from_flat(point, self.board.size) if point is not None else None,

@@ -22,6 +22,10 @@ from gocnn.board import BLACK, EMPTY, WHITE
 from gocnn.coords import GTP_COLUMNS
 
 LABEL_W = 2  # room for row numbers up to 25
+STONE = {BLACK: "●", WHITE: "○"}  # distinct shapes: a text capture or a monochrome screen tells them apart
+DEAD = {BLACK: "×", WHITE: "⊗"}  # dead stones at the end of a game
+AREA = {BLACK: "▪", WHITE: "▫"}  # each side's area at the end of a game
+_SHADE = {BLACK: "#4a4a4a", WHITE: "#9a9a9a"}  # the shape drawn on a wide stone, a shade off its colour
 
 
 @dataclass(frozen=True)
@@ -61,28 +65,39 @@ class _Geometry:
     y0: int  # content y of the top row
     width: int
     height: int
+    compact: bool = False  # coordinates on the left and below only
+    fits: bool = True  # False: even the smallest layout is larger than the space
 
     @property
     def cw(self) -> int:
         return 2 * self.k
 
 
-def _fit(size: int, width: int, height: int, max_k: int = 3) -> _Geometry:
-    def dims(k: int) -> tuple[int, int, int, int]:
-        mx, my = max(1, k), k // 2
-        w = 2 * (LABEL_W + 1 + mx) + (size - 1) * 2 * k + 1
-        h = 2 + 2 * my + (size - 1) * k + 1
-        return w, h, mx, my
+def board_dims(size: int, k: int = 1, compact: bool = False) -> tuple[int, int]:
+    """Columns and rows a ``size`` board takes at scale ``k``, coordinates included: on all
+    four sides, or (``compact``) row numbers on the left and letters below only."""
+    mx, my = max(1, k), k // 2
+    grid_w, grid_h = (size - 1) * 2 * k + 1, (size - 1) * k + 1
+    if compact:
+        return LABEL_W + 1 + mx + grid_w + mx, grid_h + 2 * my + 1
+    return 2 * (LABEL_W + 1 + mx) + grid_w, grid_h + 2 * my + 2
 
-    k = 1
-    for cand in range(max_k, 0, -1):
-        w, h, _, _ = dims(cand)
+
+def _fit(size: int, width: int, height: int, max_k: int = 3) -> _Geometry:
+    """The largest layout that fits: scale 3, 2, 1 with coordinates on four sides, then scale 1
+    with coordinates on two sides; if none fits, the smallest one with ``fits=False``."""
+    layouts = [(k, False) for k in range(max_k, 0, -1)] + [(1, True)]
+    k, compact = layouts[-1]
+    fits = False
+    for cand_k, cand_compact in layouts:
+        w, h = board_dims(size, cand_k, cand_compact)
         if w <= width and h <= height:
-            k = cand
+            k, compact, fits = cand_k, cand_compact, True
             break
-    w, h, mx, my = dims(k)
+    w, h = board_dims(size, k, compact)
+    mx, my = max(1, k), k // 2
     ox, oy = max(0, (width - w) // 2), max(0, (height - h) // 2)
-    return _Geometry(k, ox + LABEL_W + 1 + mx, oy + 1 + my, w, h)
+    return _Geometry(k, ox + LABEL_W + 1 + mx, oy + (0 if compact else 1) + my, w, h, compact, fits)
 
 
 class BoardView(Widget):
@@ -115,6 +130,7 @@ class BoardView(Widget):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
         super().__init__(name=name, id=id, classes=classes)
         self._state = BoardState(19, (EMPTY,) * 361)
+        self.too_small = ""  # what to say when even the smallest board does not fit (set by the app)
         self._cache_key = None
         self._lines: list[Strip] = []
 
@@ -162,7 +178,7 @@ class BoardView(Widget):
         super().notify_style_update()
 
     def render_line(self, y: int) -> Strip:
-        key = (self._state, self.size, self.app.theme)
+        key = (self._state, self.size, self.app.theme, self.too_small)
         if key != self._cache_key:
             self._lines = self._draw()
             self._cache_key = key
@@ -176,6 +192,8 @@ class BoardView(Widget):
             return []
         st, size = self._state, self._state.size
         g = _fit(size, width, height)
+        if not g.fits:
+            return self._draw_message(width, height)
         k, cw = g.k, g.cw
         base = self.rich_style
         style = self.get_component_rich_style
@@ -224,18 +242,20 @@ class BoardView(Widget):
                       else "┬" if t else "┴" if b else "├" if lft else "┤" if rgt
                       else "╋" if (row, col) in stars else "┼")
                 put(g.x0 + col * cw, g.y0 + (size - 1 - row) * k, ch, wood)
-        # labels on all four sides
+        # labels on all four sides (compact: left and below)
         for col in range(size):
             x = g.x0 + col * cw
-            put(x, top - 1, GTP_COLUMNS[col], label)
+            if not g.compact:
+                put(x, top - 1, GTP_COLUMNS[col], label)
             put(x, bottom + 1, GTP_COLUMNS[col], label)
         for row in range(size):
             y = g.y0 + (size - 1 - row) * k
             text = f"{row + 1:>{LABEL_W}}"
             for i, ch in enumerate(text):
                 put(left - 1 - LABEL_W + i, y, ch, label)
-            for i, ch in enumerate(f"{row + 1:<{LABEL_W}}"):
-                put(right + 2 + i, y, ch, label)
+            if not g.compact:
+                for i, ch in enumerate(f"{row + 1:<{LABEL_W}}"):
+                    put(right + 2 + i, y, ch, label)
 
         def span(point: int) -> tuple[int, int, list[int]]:
             row, col = divmod(point, size)
@@ -278,28 +298,29 @@ class BoardView(Widget):
             for p, who in enumerate(st.owner):
                 if who in (BLACK, WHITE) and (st.colors[p] == EMPTY or p in st.dead):
                     x, y, _ = span(p)
-                    put(x, y, "▪", wood + Style(color=stone_fg[who]))
-        # stones
+                    put(x, y, AREA[who], wood + Style(color=stone_fg[who]))
+        # stones: a shape per colour (readable without colour), the colour on top of it
         for p, v in enumerate(st.colors):
             if v == EMPTY:
                 continue
             x, y, xs = span(p)
             fg = stone_fg[v]
             if p in st.dead:
-                put(x, y, "×", wood + Style(color=fg, bold=True))
+                put(x, y, DEAD[v], wood + Style(color=fg, bold=True))
                 continue
             if k == 1:
-                put(x, y, "●", wood + Style(color=fg))
+                put(x, y, STONE[v], wood + Style(color=fg))
             else:
                 for xx in xs:
                     put(xx, y, "▐" if xx == xs[0] else "▌" if xx == xs[-1] else "█", wood + Style(color=fg))
+                put(x, y, STONE[v], Style(color=_SHADE[v], bgcolor=fg))
         if st.last is not None and st.colors[st.last] != EMPTY and st.last not in st.dead:
             x, y, _ = span(st.last)
-            fg = stone_fg[st.colors[st.last]]
+            v = st.colors[st.last]
             if k == 1:
-                put(x, y, "●", wood + Style(color=fg, bgcolor=last_bg))
+                put(x, y, STONE[v], wood + Style(color=stone_fg[v], bgcolor=last_bg))
             else:
-                put(x, y, "●", wood + Style(color=last_bg, bgcolor=fg))
+                put(x, y, STONE[v], wood + Style(color=last_bg, bgcolor=stone_fg[v], bold=True))
         if st.hint is not None and st.colors[st.hint] == EMPTY:
             x, y, xs = span(st.hint)
             for xx in (xs if k > 1 else [x, x + 1] if st.hint in labelled else [x]):
@@ -311,8 +332,32 @@ class BoardView(Widget):
             for x in xs:
                 restyle(x, y, Style(bgcolor=cursor_bg))
 
+        return self._strips(chars, styles)
+
+    def _draw_message(self, width: int, height: int) -> list[Strip]:
+        """Instead of a clipped board: what size it needs, centred."""
+        words = (self.too_small or "The board does not fit: enlarge the terminal.").split()
+        lines: list[str] = []
+        for word in words:  # wrap at the widget's width
+            if lines and len(lines[-1]) + 1 + len(word) <= width:
+                lines[-1] += " " + word
+            else:
+                lines.append(word[:width])
+        top = max(0, (height - len(lines)) // 2)
+        chars = [[" "] * width for _ in range(height)]
+        styles = [[self.rich_style] * width for _ in range(height)]
+        for i, line in enumerate(lines[: max(0, height - top)]):
+            x0 = (width - len(line)) // 2
+            for j, ch in enumerate(line):
+                chars[top + i][x0 + j] = ch
+                styles[top + i][x0 + j] = self.rich_style + Style(bold=True)
+        return self._strips(chars, styles)
+
+    @staticmethod
+    def _strips(chars, styles) -> list[Strip]:
+        width = len(chars[0]) if chars else 0
         lines = []
-        for y in range(height):
+        for y in range(len(chars)):
             segs, run, run_style = [], [], None
             for ch, s in zip(chars[y], styles[y]):
                 if s != run_style and run:
