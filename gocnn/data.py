@@ -318,8 +318,18 @@ def _print_counts(counts: dict, rate: str = "") -> None:
     print(f"duplicates {counts['duplicates']}")
     print(f"truncated  {counts['truncated']} (kept up to an illegal move)")
     print(f"sizes      {sizes or 'none'}")
-    for reason, n in counts["skipped"].items():
+    print_skipped(counts["skipped"])
+
+
+def print_skipped(skipped: dict) -> None:
+    """One line per reason a game or file was skipped (``scan``, ``build``, ``eval``)."""
+    for reason, n in sorted(skipped.items()):
         print(f"skipped    {n:7d}  {reason}")
+
+
+def skipped_text(skipped: dict) -> str:
+    """``"1 malformed SGF, 2 board size excluded"``, or ``"nothing skipped"``."""
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(skipped.items())) or "nothing skipped"
 
 
 # ---------------------------------------------------------------------- build

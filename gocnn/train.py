@@ -614,23 +614,37 @@ def evaluate_games(net, cfg, records, symmetries: int = 1, batch: int = 256, dev
 def cmd_eval(args) -> int:
     from gocnn import sgf
     from gocnn.cli import emit_json
+    from gocnn.data import print_skipped, skipped_text
     from gocnn.engine import default_model_path
     from gocnn.model import for_inference, load_model
+    from gocnn.util import progress
     if args.threads:
         torch.set_num_threads(args.threads)
     path = args.model or default_model_path()
     net, cfg, facts = load_model(path)
     for_inference(net)
     stats = sgf.ReadStats()
+    bar = progress(args.max_games, "eval")
+
+    def counted(records):  # the progress display advances as evaluate_games reads each game
+        for rec in records:
+            bar.advance(1, info=f"{stats.positions} moves")
+            yield rec
+
     try:
         records = sgf.read_games(args.sgf, sgf.Filters(sizes=(cfg.board_size,)), stats)
         if args.max_games:
             import itertools
             records = itertools.islice(records, args.max_games)
         t0 = time.perf_counter()
-        result = evaluate_games(net, cfg, records, symmetries=args.symmetries, batch=args.batch)
+        result = evaluate_games(net, cfg, counted(records), symmetries=args.symmetries, batch=args.batch)
     except FileNotFoundError as exc:
         raise GocnnError(str(exc)) from None
+    finally:
+        bar.close()
+    if result["games"] == 0:
+        raise GocnnError(f"no {cfg.board_size}x{cfg.board_size} games read from {' '.join(args.sgf)} "
+                         f"({skipped_text(stats.skipped)})")
     result["seconds"] = round(time.perf_counter() - t0, 1)
     result["model"] = str(path)
     result["skipped"] = dict(stats.skipped)
@@ -642,4 +656,5 @@ def cmd_eval(args) -> int:
               f"log-loss {result['log_loss']:.3f}")
         for name, ph in result["phases"].items():
             print(f"  {name:14s} {ph['positions']:8d} positions  top-1 {ph['top1']:.2%}  top-5 {ph['top5']:.2%}")
+        print_skipped(result["skipped"])
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -161,3 +162,75 @@ def test_lr_schedule():
     assert lr_at(100, 100, 1.0, "cosine", 10) == pytest.approx(0.0, abs=1e-9)
     assert lr_at(80, 100, 1.0, "step", 0) == pytest.approx(0.01)
     assert np.isclose(lr_at(50, 100, 2.0, "constant", 0), 2.0)
+
+
+# ---------------------------------------------------------------------- gocnn eval: errors, skips, progress
+def _eval(*args, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gocnn", "eval", *map(str, args)], capture_output=True,
+                          text=True, timeout=300, **kw)
+
+
+def test_eval_with_no_games_read_is_an_error(tmp_path):
+    junk = tmp_path / "hostname"
+    junk.write_text("my-machine\n")
+    nine = tmp_path / "nine.sgf"
+    nine.write_text("(;GM[1]FF[4]SZ[9];B[ee];W[cc])")  # the shipped net is 19x19 only
+    proc = _eval("--sgf", junk, nine)
+    assert proc.returncode == 2 and proc.stdout == "", proc
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("gocnn: error: no 19x19 games read from ")
+    assert "1 board size excluded, 1 malformed SGF" in proc.stderr, proc.stderr
+
+
+def test_eval_prints_what_it_skipped(tmp_path, samples):
+    junk = tmp_path / "junk.sgf"
+    junk.write_bytes(b"\x00\x01 not sgf at all")
+    proc = _eval("--sgf", junk, samples / "sgf" / "tom-sample.tar.gz", "--max-games", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("3 games, ") and "skipped          1  malformed SGF" in proc.stdout.splitlines()
+    report = json.loads(_eval("--sgf", junk, samples / "sgf" / "tom-sample.tar.gz", "--max-games", "3",
+                              "--json").stdout.strip().splitlines()[-1])
+    assert report["games"] == 3 and report["skipped"] == {"malformed SGF": 1}
+
+
+def test_eval_shows_progress_on_a_terminal(samples):
+    """On a terminal stderr gets a progress bar (games read / --max-games); stdout only the result."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = dict(os.environ, COLUMNS="120", TERM="xterm")
+    proc = subprocess.Popen([sys.executable, "-m", "gocnn", "eval", "--sgf", str(samples / "sgf" / "tom-sample.tar.gz"),
+                             "--max-games", "4"], stdout=subprocess.PIPE, stderr=follower, env=env)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = proc.stdout.read().decode()
+    assert proc.wait(timeout=300) == 0, seen
+    os.close(leader)
+    assert "eval" in seen.decode() and "4/4" in seen.decode(), seen
+    assert out.startswith("4 games, ")
+
+
+def test_progress_off_a_terminal_is_plain_log_lines():
+    import io
+
+    from gocnn.util import Progress
+
+    stream = io.StringIO()  # not a terminal
+    bar = Progress(3, "eval", every=0, stream=stream)
+    bar.advance(1, info="212 moves")
+    bar.advance(2)
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert [re.sub(r"\d+ s$", "T s", ln) for ln in lines] == ["eval: 1/3 done, 212 moves, T s", "eval: 3/3 done, T s"]
+    quiet = io.StringIO()
+    bar = Progress(None, "scan", every=3600, stream=quiet)  # a line at most every hour
+    bar.advance(5)
+    bar.close()
+    assert quiet.getvalue() == ""
