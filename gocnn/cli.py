@@ -277,28 +277,31 @@ def _add_selfplay(sub) -> None:
 
 
 # ---------------------------------------------------------------------- bench
-BENCHES = {
-    "replay": "gocnn.bench:bench_replay",
-    "features": "gocnn.bench_features:bench_features",
-    "mnist": "gocnn.mnist:bench_mnist",
-    "train": "gocnn.bench:bench_train",
-    "infer": "gocnn.bench:bench_infer",
-    "gtp": "gocnn.bench_gtp:bench_gtp",
-    "selfplay": "selfplay.games:bench_selfplay",
-    "tui-startup": "gocnn.tui.bench:bench_tui_startup",
-}
-
-
 def _add_bench(sub) -> None:
-    p = sub.add_parser("bench", help="throughput and latency against a named peer")
-    p.add_argument("name", choices=sorted(BENCHES))
-    p.add_argument("--games", type=int, default=None, help="how many games to measure on")
-    p.add_argument("--seconds", type=float, default=None, help="rough time budget")
+    from gocnn.bench import BENCHES  # a dict: cheap
+    p = sub.add_parser("bench", help="throughput and latency against a named peer, in the same run")
+    p.add_argument("name", choices=list(BENCHES))
+    p.add_argument("--games", type=_at_least(1), default=None,
+                   help="games to take positions from (replay, features, infer, gtp, selfplay)")
+    p.add_argument("--seconds", type=_between(0.01), default=None, help="rough budget of the timed rounds")
+    p.add_argument("--threads", type=_at_least(1), default=None,
+                   help="torch threads, ours and the peer alike (default 1)")
     p.add_argument("--data", default=None, metavar="PATH", help="data to measure on")
-    p.add_argument("--model", default=None)
-    p.add_argument("--threads", type=_THREADS, default=0, help="torch threads (0: the bench's default)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=lambda args: _lazy(BENCHES[args.name])(args))
+    p.add_argument("--model", default=None, help="model file (default: the shipped net)")
+    p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    p.set_defaults(handler=_bench)
+
+
+def _bench(args) -> int:
+    from gocnn.bench import BENCHES
+    from gocnn.bench.harness import run_bench
+    result = run_bench(args.name, BENCHES[args.name], games=args.games, seconds=args.seconds,
+                       threads=args.threads, model=args.model, data=args.data)
+    for line in result.lines:
+        print(line)
+    if args.json:
+        emit_json(result.to_json())
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

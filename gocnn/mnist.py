@@ -1,5 +1,6 @@
 """MNIST on the conv core: the data files, the classic CNN and an improved one, training,
-evaluation, prediction, a picture of the learned filters, and a benchmark against Keras.
+evaluation, prediction and a picture of the learned filters (the benchmark against Keras is
+``gocnn bench mnist``, :mod:`gocnn.bench.mnist`).
 
 The seed network is the classic Keras/TensorFlow MNIST CNN::
 
@@ -19,12 +20,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import math
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -665,147 +663,4 @@ def cmd_filters(args) -> int:
     pic.save(out)
     print(f"wrote {out} ({pic.width}x{pic.height}): {config.name} first-layer filters and "
           f"feature maps of a test digit {label}")
-    return 0
-
-
-# ---------------------------------------------------------------------------- benchmark
-KERAS_SCRIPT = r'''
-# The classic Keras MNIST CNN (ported only in API names to Keras 3), timed over fixed steps.
-import json, sys, time
-import numpy as np
-import torch
-torch.set_num_threads(int(sys.argv[2]))
-import keras
-from keras import layers
-
-steps, warmup = int(sys.argv[3]), int(sys.argv[4])
-with np.load(sys.argv[1]) as d:
-    x_train, y_train, x_test, y_test = d["x_train"], d["y_train"], d["x_test"], d["y_test"]
-batch_size, num_classes = 64, 10
-x_train = x_train[: (steps + warmup) * batch_size]
-y_train = y_train[: (steps + warmup) * batch_size]
-x_train = x_train.reshape(-1, 28, 28, 1).astype("float32") / 255
-x_test = x_test.reshape(-1, 28, 28, 1).astype("float32") / 255
-y_train = keras.utils.to_categorical(y_train, num_classes)
-y_test = keras.utils.to_categorical(y_test, num_classes)
-
-model = keras.Sequential([
-    keras.Input(shape=(28, 28, 1)),
-    layers.Conv2D(32, kernel_size=(5, 5), strides=(1, 1), padding="same", activation="relu"),
-    layers.MaxPooling2D(pool_size=(2, 2), strides=(2, 2), padding="same"),
-    layers.Conv2D(64, kernel_size=(5, 5), padding="same", activation="relu"),
-    layers.MaxPooling2D(pool_size=(2, 2), padding="same"),
-    layers.Flatten(),
-    layers.Dense(1024, activation="relu"),
-    layers.Dense(num_classes, activation="softmax"),
-])
-model.compile(loss=keras.losses.categorical_crossentropy,
-              optimizer=keras.optimizers.Adam(learning_rate=1e-4), metrics=["accuracy"])
-
-class Timer(keras.callbacks.Callback):
-    t0 = t1 = c0 = c1 = None
-    def on_train_batch_begin(self, batch, logs=None):
-        if batch == warmup:
-            self.t0, self.c0 = time.perf_counter(), time.process_time()
-    def on_train_batch_end(self, batch, logs=None):
-        self.t1, self.c1 = time.perf_counter(), time.process_time()
-
-timer = Timer()
-model.fit(x_train, y_train, batch_size=batch_size, epochs=1, verbose=0, callbacks=[timer])
-result = {"seconds": timer.t1 - timer.t0, "cpu_seconds": timer.c1 - timer.c0, "steps": steps, "params": model.count_params(),
-          "keras": keras.__version__, "backend": keras.backend.backend(),
-          "threads": torch.get_num_threads()}
-if len(sys.argv) > 5:
-    result["test_accuracy"] = float(model.evaluate(x_test, y_test, verbose=0)[1])
-print(json.dumps(result))
-'''
-
-
-def bench_mnist(args) -> int:
-    """Seconds per training epoch of the seed CNN: ours (the conv core) against Keras 3 on its
-    torch backend running the classic script, same data, batch, steps and threads."""
-    import importlib.util
-    import torch
-    from gocnn.model import build_net
-
-    if importlib.util.find_spec("keras") is None:
-        raise GocnnError("the mnist bench compares against Keras 3: pip install keras "
-                         "(or pip install 'gocnn[bench]')")
-    threads = _threads(args.threads)
-    data = load(args.data)
-    (xtr, ytr), (xte, yte) = data["train"], data["test"]
-    batch, warmup = 64, 10
-    epoch_steps = math.ceil(len(xtr) / batch)
-    x_train, y_train = to_tensor(xtr), torch.from_numpy(ytr.astype(np.int64))
-    x_test, y_test = to_tensor(xte), torch.from_numpy(yte.astype(np.int64))
-
-    # ours: the training loop of `gocnn mnist train --arch seed`
-    torch.manual_seed(0)
-    net = build_net(make_config("seed"))
-    full = args.seconds is None
-    if full:
-        steps = epoch_steps - warmup
-    else:  # a short probe sets how many steps fit in the budget; both sides time those
-        probe = train(net, x_train, y_train, settings=Settings(batch=batch, lr=1e-4,
-                                                               max_steps=warmup + 10,
-                                                               warmup_steps=warmup))
-        per_step = probe.timed_seconds / max(1, probe.timed_steps)
-        steps = int(max(20, min(epoch_steps - warmup, args.seconds / per_step)))
-        torch.manual_seed(0)
-        net = build_net(make_config("seed"))
-    _err(f"bench mnist: ours, {steps} timed steps after {warmup} warm-up, batch {batch}, "
-         f"{threads} thread(s)")
-    hist = train(net, x_train, y_train, settings=Settings(batch=batch, lr=1e-4,
-                                                          max_steps=warmup + steps,
-                                                          warmup_steps=warmup))
-    ours_sec = hist.timed_seconds / hist.timed_steps * epoch_steps
-    ours_cpu = hist.timed_cpu_seconds / hist.timed_steps * epoch_steps
-    ours_acc = evaluate(net, x_test, y_test) if full else None
-    _err(f"bench mnist: ours {ours_sec:.1f} s per epoch; now Keras")
-
-    with tempfile.TemporaryDirectory(prefix="gocnn-bench-") as tmp:
-        npz = Path(tmp) / "mnist.npz"
-        np.savez(npz, x_train=xtr, y_train=ytr, x_test=xte, y_test=yte)
-        script = Path(tmp) / "keras_mnist_cnn.py"
-        script.write_text(KERAS_SCRIPT)
-        env = dict(os.environ, KERAS_BACKEND="torch", OMP_NUM_THREADS=str(threads),
-                   TF_CPP_MIN_LOG_LEVEL="3")
-        cmd = [sys.executable, str(script), str(npz), str(threads), str(steps), str(warmup)]
-        if full:
-            cmd.append("evaluate")
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        raise GocnnError(f"the Keras run failed: {' | '.join(tail)}")
-    keras_res = json.loads(proc.stdout.strip().splitlines()[-1])
-    keras_sec = keras_res["seconds"] / keras_res["steps"] * epoch_steps
-    keras_cpu = keras_res["cpu_seconds"] / keras_res["steps"] * epoch_steps
-    ratio = keras_sec / ours_sec
-    measured = (f"a full epoch ({epoch_steps} steps; the first {warmup} are warm-up and are "
-                f"timed at the average rate)" if full else
-                f"{steps} steps after {warmup} warm-up, extrapolated to {epoch_steps} steps")
-    result = {"bench": "mnist", "rate": round(3600 / ours_sec, 3), "unit": "epochs/hour",
-              "peer": f"keras {keras_res['keras']} ({keras_res['backend']} backend)",
-              "peer_rate": round(3600 / keras_sec, 3), "ratio": round(ratio, 3),
-              "seconds_per_epoch": round(ours_sec, 2),
-              "peer_seconds_per_epoch": round(keras_sec, 2),
-              "cpu_seconds_per_epoch": round(ours_cpu, 2),
-              "peer_cpu_seconds_per_epoch": round(keras_cpu, 2),
-              "cpu_ratio": round(keras_cpu / ours_cpu, 3),
-              "steps_timed": steps, "warmup_steps": warmup, "epoch_steps": epoch_steps,
-              "batch": batch, "threads": threads, "measured": measured,
-              "params": sum(p.numel() for p in net.parameters()),
-              "peer_params": keras_res["params"]}
-    if full:
-        result["test_accuracy"] = ours_acc
-        result["peer_test_accuracy"] = keras_res.get("test_accuracy")
-    if args.json:
-        from gocnn.cli import emit_json
-        emit_json(result)
-    else:
-        print(f"seed CNN, batch {batch}, {threads} thread(s), {measured}:")
-        width = max(len("gocnn (conv core)"), len(result["peer"]))
-        print(f"  {'gocnn (conv core)':<{width}} {ours_sec:8.1f} s/epoch  ({ours_cpu:.1f} s of CPU)")
-        print(f"  {result['peer']:<{width}} {keras_sec:8.1f} s/epoch  ({keras_cpu:.1f} s of CPU)")
-        print(f"  ratio (Keras / ours) {ratio:.2f}  (CPU time: {keras_cpu / ours_cpu:.2f})")
     return 0

@@ -1,4 +1,5 @@
-"""``gocnn selfplay``: games between nets written as SGF, and ``gocnn bench selfplay``.
+"""``gocnn selfplay``: games between nets written as SGF (``gocnn bench selfplay`` is
+:mod:`gocnn.bench.selfplay`).
 
 Game ``i`` is ``OUT/game-{i:06d}.sgf``; its random generator is seeded from ``--seed`` and ``i``
 alone, and with ``--opponent`` the first net plays Black in even games and White in odd ones.
@@ -11,12 +12,9 @@ the missing games.
 from __future__ import annotations
 
 import json
-import random
 import sys
 import time
 from pathlib import Path
-
-import numpy as np
 
 from gocnn.errors import GocnnError
 
@@ -188,91 +186,3 @@ def cmd_selfplay(args) -> int:
     else:
         print(json.dumps(summary, indent=1))
     return 0
-
-
-# ---------------------------------------------------------------------- bench
-BENCH_MOVES = 80  # moves of each game measured (the opening and middle game; the rest costs alike)
-
-def bench_selfplay(args) -> int:
-    """Moves per second of the batched runner (all games in flight together) against the same
-    games played one at a time (batch 1), in the same run, one torch thread each."""
-    import torch
-
-    from gocnn.bench import report
-    from gocnn.engine import default_model_path
-    from gocnn.model import POLICY_PRESETS, build_policy
-
-    torch.set_num_threads(args.threads or 1)
-    games = args.games or 16
-    if args.model or default_model_path().exists():
-        net = Net.load(args.model)
-    else:  # no shipped net yet: a random net of the shipped architecture (same cost per move)
-        torch.manual_seed(0)
-        cfg = POLICY_PRESETS["small"]
-        net = Net(build_policy(cfg).eval(), cfg, "random-small")
-    size = net.config.board_size
-    max_moves = BENCH_MOVES
-    specs = specs_for(range(games), 0, False)
-
-    def run(batch: int) -> tuple[int, float]:
-        t = time.perf_counter()
-        res = play_games([net], specs, size=size, batch=batch, temperature=1.0, max_moves=max_moves)
-        return sum(len(r.moves) for r in res), time.perf_counter() - t
-
-    from gocnn.scoring import warm_up
-    warm_up()
-    play_games([net], specs[:1], size=size, batch=1, max_moves=4)  # numba caches, torch warm-up
-    m_b, t_b = run(games)
-    m_1, t_1 = run(1)
-    rate, peer_rate = m_b / t_b, m_1 / t_1
-    ceiling = _forward_ceiling(net, games, seconds=args.seconds or 3.0)
-    result = {"rate": round(rate, 1), "unit": "moves/s", "peer": "same games at batch 1",
-              "peer_rate": round(peer_rate, 1), "ratio": round(rate / peer_rate, 2),
-              "games": games, "batch": games, "moves": m_b, "peer_moves": m_1, "net": net.name,
-              "board_size": size, "moves_per_game": max_moves, "threads": torch.get_num_threads(),
-              "forward_batched": round(ceiling[0], 1), "forward_batch1": round(ceiling[1], 1),
-              "forward_ratio": round(ceiling[0] / ceiling[1], 2)}
-    lines = [f"selfplay {games} games on {size}x{size} (first {max_moves} moves), net {net.name}, "
-             f"{torch.get_num_threads()} thread(s)",
-             f"  batched (batch {games}): {m_b} moves in {t_b:.1f} s = {rate:.1f} moves/s",
-             f"  batch 1:              {m_1} moves in {t_1:.1f} s = {peer_rate:.1f} moves/s",
-             f"  ratio {rate / peer_rate:.2f}x",
-             f"  the net's forward pass alone: {ceiling[0]:.1f} positions/s at batch {games}, "
-             f"{ceiling[1]:.1f} at batch 1: the most batching can give here is "
-             f"{ceiling[0] / ceiling[1]:.2f}x"]
-    return report(args, lines, result)
-
-
-def _forward_ceiling(net: Net, batch: int, seconds: float = 3.0) -> tuple[float, float]:
-    """Positions/s of the bare forward pass (``net.probs``) at ``batch`` and at batch 1 on the
-    same planes, alternating rounds so both see the same machine: what batching can give at
-    most, whatever the runner around it does."""
-    from gocnn.features import encode
-    from gocnn.board import Board
-
-    rng = random.Random(0)
-    size = net.config.board_size
-    planes = []
-    for _ in range(batch):
-        b = Board(size)
-        for _ in range(rng.randrange(10, 60)):
-            legal = b.legal_moves(b.to_move)
-            if legal:
-                b.play(b.to_move, rng.choice(legal))
-        planes.append(encode(b, net.config.features))
-    stack = np.stack(planes)
-    net.probs(stack)
-    net.probs(stack[:1])
-    spent = [0.0, 0.0]
-    done = [0, 0]
-    while min(spent) < seconds / 2:
-        t = time.perf_counter()
-        net.probs(stack)
-        spent[0] += time.perf_counter() - t
-        done[0] += batch
-        t = time.perf_counter()
-        for i in range(batch):
-            net.probs(stack[i:i + 1])
-        spent[1] += time.perf_counter() - t
-        done[1] += batch
-    return done[0] / spent[0], done[1] / spent[1]

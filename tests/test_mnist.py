@@ -229,15 +229,3 @@ def test_improved_reaches_99_3_in_five_epochs(shared_data, tmp_path, capsys):
                  "--data", str(shared_data / "mnist"),
                  "--out", str(tmp_path / "improved.safetensors"), "--json"]) == 0
     assert _json_line(capsys)["test_accuracy"] >= 0.993
-
-
-@pytest.mark.slow
-def test_bench_against_keras(shared_data, capsys):
-    import importlib.util
-    if importlib.util.find_spec("keras") is None:
-        pytest.skip("keras is not installed (pip install keras)")
-    assert main(["bench", "mnist", "--seconds", "5", "--threads", "1",
-                 "--data", str(shared_data / "mnist"), "--json"]) == 0
-    out = _json_line(capsys)
-    assert out["peer"].startswith("keras") and out["peer_params"] == out["params"] == 3_274_634
-    assert out["ratio"] > 0 and out["seconds_per_epoch"] > 0 and out["unit"] == "epochs/hour"

@@ -87,18 +87,3 @@ def test_a_net_for_another_board_size_is_refused(tiny9, tmp_path):
 def test_worker_processes_share_the_games(tiny9, tmp_path):
     summary = run_selfplay(tiny9, tmp_path, 4, size=9, workers=2, max_moves=30, progress=False)
     assert summary["played"] == 4 and len(list(tmp_path.glob("game-*.sgf"))) == 4
-
-
-def test_bench_selfplay_reports_runner_and_forward_ratios(tiny9, capsys):
-    import argparse
-    import json
-
-    from selfplay.games import bench_selfplay
-
-    bench_selfplay(argparse.Namespace(games=2, seconds=0.2, model=str(tiny9), threads=1, json=True))
-    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert res["games"] == 2 and res["moves"] == res["peer_moves"] > 0
-    assert res["rate"] > 0 and res["peer_rate"] > 0
-    assert abs(res["ratio"] - res["rate"] / res["peer_rate"]) < 0.01
-    assert res["forward_batched"] > 0 and res["forward_batch1"] > 0
-    assert abs(res["forward_ratio"] - res["forward_batched"] / res["forward_batch1"]) < 0.01

@@ -151,14 +151,15 @@ def test_hoshi():
 
 # ---------------------------------------------------------------------- command line
 def test_play_and_bench_are_wired():
-    from gocnn.cli import BENCHES, build_parser
+    from gocnn.bench import BENCHES
+    from gocnn.cli import build_parser
 
     args = build_parser().parse_args(["play", "--size", "9", "--color", "white", "--handicap", "2",
                                       "--komi", "0.5", "--time", "10", "--sgf", "g.sgf"])
     assert args.handler.target == "gocnn.tui:cmd_play"
     assert (args.size, args.color, args.handicap, args.komi, args.time, args.sgf) == \
         (9, "white", 2, 0.5, 10.0, "g.sgf")
-    assert BENCHES["tui-startup"] == "gocnn.tui.bench:bench_tui_startup"
+    assert BENCHES["tui-startup"] == "gocnn.bench.tui_startup"
 
 
 @pytest.mark.parametrize("change,message", [
@@ -192,16 +193,3 @@ def test_play_refuses_a_bad_model_before_the_ui(tmp_path, monkeypatch, capsys, m
     err = capsys.readouterr().err
     assert err.startswith("gocnn: error: ") and err.count("\n") == 1 and str(path) in err
     assert not started
-
-
-@pytest.mark.slow
-def test_bench_tui_startup_prints_the_contract(capsys):
-    import json
-
-    from gocnn.tui.bench import bench_tui_startup
-
-    bench_tui_startup(argparse.Namespace(games=1, model=None, json=True))
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    for key in ("rate", "unit", "peer", "peer_rate", "ratio", "seconds", "net_ready_seconds"):
-        assert key in result
-    assert result["rate"] > 0 and result["peer_rate"] > 0
