@@ -473,3 +473,61 @@ async def test_dialogs_leave_no_stray_characters_beside_them(key):
         for line in screen_text(app).splitlines():
             if "█" in line:  # a row of the dialog: nothing right of its border
                 assert line[line.rindex("█") + 1:].strip() == "", line
+
+
+@sync
+async def test_a_record_keeps_its_players_names_when_the_net_loads():
+    from gocnn.engine import RandomPlayer
+
+    rec = record(19, GAME_19)
+    rec.black, rec.white = "swedish2k", "swedish1k"
+    app = GoApp(player_factory=lambda: (RandomPlayer(seed=1), None), record=rec)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.player is not None  # the net (here a random player) has loaded meanwhile
+        info = panel(app, "info")
+        assert "swedish2k" in info and "swedish1k" in info
+        assert "gocnn" not in info and "You" not in info
+        await pilot.press("end", "c")  # playing on: now it is you against the net
+        await settle(pilot)
+        info = panel(app, "info")
+        assert "You" in info and "gocnn (random)" in info
+
+
+@pytest.mark.parametrize("key,then", [("o", PathScreen), ("n", NewGameScreen)])
+@sync
+async def test_open_and_new_ask_before_dropping_an_unsaved_game(key, then):
+    app = GoApp(ScriptedPlayer(["C3"]), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await click_point(pilot, "E5")
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep it
+        await pilot.pause()
+        assert not isinstance(app.screen, (ConfirmScreen, then))
+        assert gtp_moves(app) == ["B E5", "W C3"]
+        await pilot.press(key)
+        await pilot.pause()
+        await pilot.press("y")  # discard it
+        await pilot.pause()
+        assert isinstance(app.screen, then)
+
+
+@sync
+async def test_playing_on_from_an_earlier_move_asks_before_dropping_the_later_ones():
+    app = GoApp(ScriptedPlayer(["C3", "G7"]), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await click_point(pilot, "E5")
+        await click_point(pilot, "D4")
+        await pilot.press("r", "left", "left", "c")  # back to move 2, play on from there
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.review == 2 and app.total_moves == 4
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.review is None and gtp_moves(app) == ["B E5", "W C3"]

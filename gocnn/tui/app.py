@@ -105,6 +105,7 @@ class GoApp(App):
         self.line: list[tuple] = []  # the whole game's history; review steps through it
         self.human = BLACK
         self.names = {BLACK: "You", WHITE: "gocnn"}
+        self.vs_net = True  # names are "You" and the net's; False while the names are a record's
         self.result: str | None = None
         self.result_note = ""
         self.dead: set[int] = set()
@@ -217,7 +218,8 @@ class GoApp(App):
 
     def _player_loaded(self, notice: str | None) -> None:
         self.net_ready_at = time.perf_counter()
-        self.names[opponent(self.human)] = self._engine_name()
+        if self.vs_net:  # a record's PB/PW stay as they are
+            self.names[self.engine_color] = self._engine_name()
         if notice:
             self.set_status(notice, error=True)
         self._refresh()
@@ -250,6 +252,7 @@ class GoApp(App):
         color = settings.color if settings.color != "random" else self._rng.choice(["black", "white"])
         self.human = BLACK if color == "black" else WHITE
         self.names = {self.human: "You", self.engine_color: self._engine_name()}
+        self.vs_net = True
         self.line = list(self.board.history)
         self._clear_result()
         self.review = None
@@ -280,6 +283,7 @@ class GoApp(App):
         self.board = Board(rec.size, komi=rec.komi)
         self.line = list(rec.history)
         self.names = {BLACK: rec.black or "Black", WHITE: rec.white or "White"}
+        self.vs_net = False
         self.settings = GameSettings(rec.size, self.settings.color, rec.handicap, rec.komi)
         self._clear_result()
         self.result = rec.result or None
@@ -841,7 +845,29 @@ class GoApp(App):
             self.set_status("Back to the game.")
             self._after_change()
 
+    def _unless_unsaved(self, question: str, then, yes: str = "Discard it", no: str = "Keep it") -> None:
+        """Run ``then()`` now if the game is saved, else only once the player says yes: no key
+        throws away an unsaved game without asking."""
+        if not self.dirty:
+            then()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                then()
+        self.push_screen(ConfirmScreen(question, yes, no), answer)
+
     def action_continue_here(self) -> None:
+        if self.review is None:
+            return
+        later = self.total_moves - self.review
+        if later > 0:
+            self._unless_unsaved(f"Playing on from move {self.review} drops the {later} later moves "
+                                 "of this unsaved game. Go on?", self._continue_here)
+        else:
+            self._continue_here()
+
+    def _continue_here(self) -> None:
         if self.review is None:
             return
         shown = self.review
@@ -852,6 +878,7 @@ class GoApp(App):
         self._clear_result()
         self.human = board.to_move
         self.names = {self.human: "You", self.engine_color: self._engine_name()}
+        self.vs_net = True
         self.dirty = True
         self._reset_clock()
         self.cursor = self._center()
@@ -862,7 +889,8 @@ class GoApp(App):
         def chosen(settings: GameSettings | None) -> None:
             if settings is not None:
                 self.start_game(settings)
-        self.push_screen(NewGameScreen(self.settings), chosen)
+        self._unless_unsaved("The game is not saved. Start a new one anyway?",
+                             lambda: self.push_screen(NewGameScreen(self.settings), chosen))
 
     def _default_save_path(self) -> str:
         if self.sgf_path:
@@ -887,7 +915,9 @@ class GoApp(App):
         self.set_status(f"Saved {len(self._move_entries())} moves to {written}.")
 
     def action_open(self) -> None:
-        self.push_screen(PathScreen("Open an SGF game", str(self.sgf_path or ""), "Open"), self.open_path)
+        self._unless_unsaved("The game is not saved. Open another one anyway?",
+                             lambda: self.push_screen(PathScreen("Open an SGF game", str(self.sgf_path or ""),
+                                                                 "Open"), self.open_path))
 
     def open_path(self, path: str | None) -> None:
         if not path:
@@ -908,11 +938,4 @@ class GoApp(App):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def action_quit_game(self) -> None:
-        if not self.dirty:
-            self.exit()
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.exit()
-        self.push_screen(ConfirmScreen("The game is not saved. Quit anyway?", "Quit", "Stay"), answer)
+        self._unless_unsaved("The game is not saved. Quit anyway?", self.exit, "Quit", "Stay")
