@@ -5,8 +5,9 @@ the harness from before it is spawned until it exits.  It builds the app exactly
 ``gocnn play`` does (the net loads in a worker) and leaves with ``os._exit`` from the app's
 ``on_ready`` callback as soon as the first screen has been drawn, headless - so neither
 interpreter shutdown nor a worker still importing torch is counted.  The peer is a bare Textual
-app (one Static) started and left the same way, in turn with ours, so the ratio says what gocnn
-adds to Textual's own start-up (above 1.0 would mean faster than the bare app).
+app (one Static, :mod:`gocnn.bench.peers.bare_textual`) started and left the same way, in turn
+with ours, so the ratio says what gocnn adds to Textual's own start-up (above 1.0 would mean
+faster than the bare app).
 
 A second figure, ``net_ready_seconds`` (also ``sets.net_ready``), runs until the net (torch and
 the model) has loaded too, which the first screen never waits for.  Runs go on, a pair at a
@@ -19,38 +20,22 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from gocnn.bench.harness import BenchResult, Figure, Spec, measure
 
 SPEC = Spec(seconds=10.0, threaded=False, model=True)
 PEER = "bare Textual app (one Static), same process start-up"
+PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "bare_textual.py"
 
 
 def child(mode: str, model: str | None) -> None:
-    """In the spawned process: start an app headless and leave once it is ready (``screen``,
-    ``net``, or ``peer`` for the bare app), printing what it knows as one JSON line."""
-    out: dict = {}
-
-    def leave() -> None:
-        sys.stdout.write(json.dumps(out) + "\n")
-        sys.stdout.flush()
-        os._exit(0)
-
-    if mode == "peer":
-        from textual.app import App
-        from textual.widgets import Static
-
-        class Bare(App):
-            def compose(self):
-                yield Static("hello")
-
-            def on_mount(self):
-                self.call_after_refresh(leave)
-
-        Bare().run(headless=True)
-        return
+    """In the spawned process: start ``gocnn play``'s app headless and leave once it is ready
+    (``mode`` ``screen`` or ``net``), printing what it knows as one JSON line."""
     from gocnn.tui.analysis import load_player
     from gocnn.tui.app import GoApp
+
+    out: dict = {}
 
     def factory():
         player, note = load_player(model)
@@ -59,14 +44,19 @@ def child(mode: str, model: str | None) -> None:
 
     def on_ready(stage: str) -> None:
         if stage == mode:
-            leave()
+            sys.stdout.write(json.dumps(out) + "\n")
+            sys.stdout.flush()
+            os._exit(0)
 
     GoApp(player_factory=factory, size=19, on_ready=on_ready).run(headless=True)
 
 
 def spawn(mode: str, model: str | None) -> dict:
     """One start-up in a fresh process; what the child said.  Raises RuntimeError if it fails."""
-    cmd = [sys.executable, "-m", "gocnn.bench.tui_startup", mode] + ([model] if model else [])
+    if mode == "peer":
+        cmd = [sys.executable, str(PEER_SCRIPT)]
+    else:
+        cmd = [sys.executable, "-m", "gocnn.bench.tui_startup", mode] + ([model] if model else [])
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
