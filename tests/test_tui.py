@@ -14,7 +14,7 @@ from gocnn import coords  # noqa: E402
 from gocnn.board import BLACK, WHITE, Board  # noqa: E402
 from gocnn.tui.app import GoApp  # noqa: E402
 from gocnn.tui.board_view import BoardView  # noqa: E402
-from gocnn.tui.screens import ConfirmScreen, HelpScreen, NewGameScreen, PathScreen  # noqa: E402
+from gocnn.tui.screens import ConfirmScreen, GameSettings, HelpScreen, NewGameScreen, PathScreen  # noqa: E402
 from gocnn.tui.sgfio import GameRecord, load_sgf  # noqa: E402
 from test_tui_support import BlockingPlayer, ScriptedPlayer, sync  # noqa: E402
 
@@ -531,3 +531,69 @@ async def test_playing_on_from_an_earlier_move_asks_before_dropping_the_later_on
         await pilot.press("y")
         await settle(pilot)
         assert app.review is None and gtp_moves(app) == ["B E5", "W C3"]
+
+
+class NineteenOnly(ScriptedPlayer):
+    """A net like the shipped one: its own policy on 19x19 only (``plays_size``)."""
+
+    class config:  # noqa: N801 - stands for a PolicyConfig
+        board_size = 19
+
+    def plays_size(self, size: int) -> bool:
+        return size == 19
+
+
+@sync
+async def test_a_net_without_a_policy_for_the_size_says_so_for_as_long_as_it_holds():
+    app = GoApp(NineteenOnly(["C3", "G7"]), size=9)
+    notice = "trained for 19x19 only; on 9x9 it plays from a uniform policy"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert notice in " ".join(panel(app, "candidates").split())
+        await click_point(pilot, "E5")
+        await click_point(pilot, "D4")  # moves later it is still there
+        assert notice in " ".join(panel(app, "candidates").split())
+        assert "%" not in panel(app, "candidates")  # no 1.2% / 1.2% / 1.2% list
+    narrow = GoApp(NineteenOnly(), size=9)
+    async with narrow.run_test(size=(50, 24)) as pilot:  # the panel folded: the summary says it
+        await settle(pilot)
+        assert notice in " ".join(screen_text(narrow).split())
+    app = GoApp(NineteenOnly(), size=19)
+    async with app.run_test(size=SIZE) as pilot:  # on 19x19: no notice, the net's top moves
+        await settle(pilot)
+        assert "uniform" not in screen_text(app) and "%" in panel(app, "candidates")
+        app.start_game(GameSettings(13, "black", 0, None))
+        await settle(pilot)
+        assert "on 13x13 it plays from a uniform policy" in " ".join(panel(app, "candidates").split())
+
+
+@sync
+async def test_a_random_player_instead_of_the_net_is_said_for_good(monkeypatch):
+    from gocnn.engine import RandomPlayer
+
+    warmed = []
+    monkeypatch.setattr("gocnn.scoring.warm_up", lambda: warmed.append(True))
+    app = GoApp(player_factory=lambda: (RandomPlayer(seed=3), "no net (test): playing random moves"), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert warmed  # the scoring playouts load with the player, not on the first pass
+        await click_point(pilot, "E5")
+        await click_point(pilot, "D4")
+        assert "random moves" in panel(app, "candidates")  # still there two moves later
+
+
+@sync
+async def test_passing_twice_in_a_row_ends_the_game_with_a_score():
+    app = GoApp(ScriptedPlayer(["C3", "G7", "C7", "G3"]), size=9, komi=7.5)  # the net plays on
+    async with app.run_test(size=SIZE) as pilot:
+        await click_point(pilot, "E5")
+        await pilot.press("p")
+        await settle(pilot)
+        assert gtp_moves(app) == ["B E5", "W C3", "B pass", "W G7"] and app.result is None
+        await pilot.press("p")
+        await settle(pilot)
+        assert gtp_moves(app) == ["B E5", "W C3", "B pass", "W G7", "B pass"]  # no C7: it is over
+        assert app.result is not None and app.result[:2] in ("B+", "W+") and app.scored_by_passes
+        assert app.query_one(BoardView).state.owner is not None  # areas (and any dead stones) drawn
+        assert "Game over: " + app.result in status(app) and "area B " in status(app)
+        assert f"Result: {app.result}" in panel(app, "notes")

@@ -109,6 +109,38 @@ def test_final_score_is_area_with_the_dead_removed():
     assert owner[flat("H7")] == WHITE
 
 
+def test_final_score_is_the_one_gtp_gives(monkeypatch):
+    """The terminal scores a finished position with GTP's playouts and seed (issue 15, item 7)."""
+    from gocnn import scoring
+    from gocnn.gtp import GtpEngine
+
+    board = Board.from_ascii("""
+        . . . X O . . . .
+        . . . X O . . O .
+        . X . X O . . . .
+        . . . X O O O O O
+        X X X X X X X X O
+        . . . X O O O X O
+        . O . X O . O X O
+        . . . X O O X X .
+        . . . X O . O X .
+    """, komi=7.5)
+    calls = []
+    real = scoring.estimate
+    monkeypatch.setattr(scoring, "estimate", lambda b, playouts=64, seed=None: (
+        calls.append((playouts, seed)), real(b, playouts, seed))[1])
+    dead, score, _ = analysis.final_score(board)
+    engine = GtpEngine(RandomPlayer())
+    for line in ["boardsize 9", "komi 7.5", "clear_board"] + [
+            f"play {'b' if c == BLACK else 'w'} {coords.to_gtp(coords.from_flat(p, 9), 9)}"
+            for c in (BLACK, WHITE) for p in board.stones(c)]:
+        engine.handle(line)
+    gtp_result = engine.handle("final_score")
+    assert len(calls) == 2 and calls[0] == calls[1] == (analysis.final_playouts(), None)
+    assert gtp_result.strip("= \n") == score.result == scoring.final_score(board).result
+    assert flat("B3") in dead and flat("B7") not in dead  # a white stone in Black's area, a black one
+
+
 # ---------------------------------------------------------------------- the net's figures
 def test_top_moves_from_a_policy_and_ranks():
     probs = np.array([0.1, 0.5, 0.0, 0.4])

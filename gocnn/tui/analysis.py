@@ -36,6 +36,16 @@ def load_player(model: str | None = None):
         return RandomPlayer(), f"no net ({reason}): playing random moves"
 
 
+def warm_up_scoring() -> None:
+    """Load (or compile) the scoring playouts now, in the loading worker, as ``gocnn gtp`` does
+    at start-up: the net consults them when the opponent passes and at the end of a game."""
+    try:
+        from gocnn.scoring import warm_up
+    except ImportError:  # pragma: no cover - numba missing: estimate_dead is the fallback
+        return
+    warm_up()
+
+
 def policy_vector(player, board: Board) -> np.ndarray:
     """The player's policy over the ``size*size`` points (a pass entry, if any, dropped)."""
     probs = np.asarray(player.policy(board), dtype=np.float64).reshape(-1)
@@ -139,19 +149,26 @@ def estimate_dead(board: Board) -> set[int]:
     return dead
 
 
-def final_score(board: Board, playouts: int = 200) -> tuple[set[int], object, list[int]]:
+def final_playouts() -> int:
+    """The playout count of a final score: ``gocnn.scoring.final_score``'s, which GTP's
+    ``final_score`` uses too, so a position scores alike in the terminal and in a GUI."""
+    import inspect
+
+    from gocnn.scoring import final_score as scoring_final_score
+
+    return inspect.signature(scoring_final_score).parameters["playouts"].default
+
+
+def final_score(board: Board) -> tuple[set[int], object, list[int]]:
     """(dead stones, Score, owner per point) of a finished game, the dead stones estimated.
 
-    Uses the playout estimate of :mod:`gocnn.scoring` (seeded, so the same position always
-    scores the same) where it is available, else :func:`estimate_dead`.  May take a moment
-    (numba): call it from a worker thread."""
-    dead = None
+    The playout estimate of :mod:`gocnn.scoring` with the playouts and seed GTP uses (seeded by
+    the position, so the same position always scores the same), or :func:`estimate_dead`
+    where numba is missing.  May take a moment: call it from a worker thread."""
     try:
         from gocnn.scoring import estimate
-
-        dead = set(estimate(board, playouts, seed=0).dead)
-    except Exception:
-        dead = None
-    if dead is None:
+    except ImportError:  # pragma: no cover - no numba
         dead = estimate_dead(board)
+    else:
+        dead = set(estimate(board, final_playouts()).dead)
     return dead, board.score(dead), board.area(dead)[2]

@@ -30,7 +30,7 @@ from gocnn import coords
 from gocnn.board import BLACK, COLOR_NAMES, WHITE, Board, IllegalMove, opponent
 from gocnn.engine import RESIGN
 from gocnn.tui import analysis
-from gocnn.tui.board_view import STONE, BoardState, BoardView, _fit, board_dims
+from gocnn.tui.board_view import DEAD, STONE, BoardState, BoardView, _fit, board_dims
 from gocnn.tui.screens import ConfirmScreen, GameSettings, HelpScreen, NewGameScreen, PathScreen
 from gocnn.tui.sgfio import GameRecord, load_sgf, save_sgf
 
@@ -106,6 +106,8 @@ class GoApp(App):
         self.human = BLACK
         self.names = {BLACK: "You", WHITE: "gocnn"}
         self.vs_net = True  # names are "You" and the net's; False while the names are a record's
+        self.player_notice: str | None = None  # why the player is not the net (a random player)
+        self._plays_size: dict[int, bool] = {}
         self.result: str | None = None
         self.result_note = ""
         self.dead: set[int] = set()
@@ -160,8 +162,8 @@ class GoApp(App):
         full_w, full_h = board_dims(n, 1)
         small_w, small_h = board_dims(n, 1, compact=True)
         beside = width - SIDE_W >= full_w
-        status_rows = 1 if self._status_line().cell_len <= width - 2 else 2
-        summary_rows = 0 if beside else (1 if self._summary_text().cell_len <= width - 2 else 2)
+        status_rows = min(2, self._rows(self._status_line(), width - 2))
+        summary_rows = 0 if beside else min(3, self._rows(self._summary_text(), width - 2))
         rows = height - status_rows - 1 - summary_rows
         below = not beside and rows - full_h >= PANEL_BELOW_MIN
         if below:
@@ -212,6 +214,7 @@ class GoApp(App):
         except Exception as exc:  # pragma: no cover - load_player catches its own
             from gocnn.engine import RandomPlayer
             player, notice = RandomPlayer(), f"no net ({exc}): playing random moves"
+        analysis.warm_up_scoring()  # else the net's first answer to a pass waits for numba
         self.player = player
         self._player_ready.set()
         self._from_thread(self._player_loaded, notice)
@@ -221,10 +224,33 @@ class GoApp(App):
         if self.vs_net:  # a record's PB/PW stay as they are
             self.names[self.engine_color] = self._engine_name()
         if notice:
+            self.player_notice = notice  # shown for as long as it holds, not one move
             self.set_status(notice, error=True)
         self._refresh()
         if self._on_ready is not None:
             self._on_ready("net")
+
+    def net_notice(self) -> str | None:
+        """What the player cannot do that the screen must say for as long as it holds: it is
+        not the net, or the net has no policy of its own on this board size
+        (``player.plays_size``).  None when the net plays this size."""
+        if self.player_notice:
+            return self.player_notice
+        if not self._player_ready.is_set() or self.player is None:
+            return None
+        size = self.board.size
+        if size not in self._plays_size:
+            plays = getattr(self.player, "plays_size", None)
+            try:
+                self._plays_size[size] = bool(plays(size)) if callable(plays) else True
+            except Exception:
+                self._plays_size[size] = True
+        if self._plays_size[size]:
+            return None
+        trained = getattr(getattr(self.player, "config", None), "board_size", None)
+        what = f"this net was trained for {trained}x{trained} only" if trained else \
+            f"this net was not trained for {size}x{size}"
+        return f"{what}; on {size}x{size} it plays from a uniform policy"
 
     def _engine_name(self) -> str:
         name = getattr(self.player, "name", None) if self.player is not None else None
@@ -313,12 +339,12 @@ class GoApp(App):
             self._end_by_passes()
         self._after_change()
 
-    def _end_by_passes(self) -> None:
+    def _end_by_passes(self, why: str = "Two passes") -> None:
         self._cancel_thinking()
         self.result = "?"
         self.scored_by_passes = True
         self.result_note = "counting: estimating the dead stones..."
-        self.set_status("Two passes: the game is over; counting...")
+        self.set_status(f"{why}: the game is over; counting...")
         self._score(self._generation, self.board.copy())
 
     @work(thread=True, exclusive=True, group="score", exit_on_error=False)
@@ -332,8 +358,9 @@ class GoApp(App):
         self.dead, self.owner = set(dead), owner
         self.result = score.result
         self.result_note = "area score, dead stones estimated"
-        self.set_status(f"Game over after two passes: {self.result} ({self.result_note}; "
-                        "click a chain to mark it dead or alive).")
+        black, white, _ = self.board.area(self.dead)
+        self.set_status(f"Game over: {self.result} (area B {black}, W {white} + komi {self.board.komi:g}; "
+                        f"dead stones marked {DEAD[BLACK]} {DEAD[WHITE]}: click a chain to change it).")
         self._refresh()
 
     def _rescore(self) -> None:
@@ -502,10 +529,14 @@ class GoApp(App):
             return
         line = self._status_line()
         widget.update(line)
-        rows = 1 if line.cell_len <= self.size.width - 2 else 2
+        rows = min(2, self._rows(line, self.size.width - 2))
         if rows != self._status_rows:  # a message that needs a second line, or no longer does
             self._status_rows = rows
             self._layout()
+
+    def _rows(self, text: Text, width: int) -> int:
+        """How many lines ``text`` takes at ``width`` columns."""
+        return max(1, len(text.wrap(self.console, max(1, width))))
 
     def _status_line(self) -> Text:
         line = Text()
@@ -589,6 +620,9 @@ class GoApp(App):
             for color in (BLACK, WHITE):
                 left = int(self.clock[color] + 0.999)
                 t.append(f" {LETTER[color]} {left // 60:02d}:{left % 60:02d}")
+        notice = self.net_notice()
+        if notice:
+            t.append(f"\n⚠ {notice}", style="bold yellow")
         return t
 
     def _gtp(self, point: int | None) -> str:
@@ -630,6 +664,11 @@ class GoApp(App):
         t = Text()
         whose = COLOR_NAMES[self.board.to_move]
         t.append(f"Net's top moves for {whose}\n", style="bold underline")
+        notice = self.net_notice()
+        if notice:
+            t.append(f"⚠ {notice[0].upper()}{notice[1:]}.\n", style="bold yellow")
+            if self._plays_size.get(self.board.size, True) is False:
+                return t  # a uniform policy has no top moves to show
         if probs is None:
             t.append("  (thinking...)\n" if self._player_ready.is_set() else "  (loading the net...)\n",
                      style="italic")
@@ -766,10 +805,15 @@ class GoApp(App):
         return True
 
     def action_pass_move(self) -> None:
+        """Pass.  Two passes in a row end the game: one by each side, or two of yours (the net
+        may play on after your pass; passing again says the game is over for you)."""
         if not self._human_may_move():
             return
+        mine = [p for kind, c, p in self.board.history if kind == "move" and c == self.human]
         self.set_status("You passed.")
         self._play(self.human, None)
+        if self.result is None and mine and mine[-1] is None:
+            self._end_by_passes("You passed twice in a row")
 
     def action_resign(self) -> None:
         if not self.playing:
