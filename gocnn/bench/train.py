@@ -119,8 +119,9 @@ def run(opts) -> BenchResult:
         "train", rate, "positions/s", "fp32 NCHW forward+backward of the same net", peer_rate, sets=sets,
         extra={"preset": PRESET, "features": cfg.features, "batch": BATCH, "amp": amp,
                "setting": setting, "gflops": gflops["default"], "peer_gflops": gflops["fp32"]},
-        lines=[f"train {PRESET}, batch {BATCH}, {torch.get_num_threads()} thread(s), forward+backward+step:",
-               f"  default ({setting}) {rate:8.1f} positions/s ({gflops['default']} GFLOP/s)",
+        lines=[f"train {PRESET}, batch {BATCH}, {torch.get_num_threads()} thread(s), forward+backward+step; "
+               f"default setting: {setting}",
+               f"  default             {rate:8.1f} positions/s ({gflops['default']} GFLOP/s)",
                f"  fp32 NCHW baseline  {peer_rate:8.1f} positions/s ({gflops['fp32']} GFLOP/s)",
                f"  ratio default/fp32  {rate / peer_rate:8.2f}",
                f"  full pipeline       {pipeline:8.1f} positions/s ({gflops['pipeline']} GFLOP/s), "
