@@ -23,6 +23,15 @@ def _json_line(capsys) -> dict:
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
+@pytest.fixture(autouse=True)
+def _torch_threads_restored():
+    """A bench sets torch's thread count (--threads, default 1); later tests get theirs back."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
 # ---------------------------------------------------------------------- harness
 @pytest.mark.parametrize("xs, q, expected", [
     ([5.0], 50, 5.0),
