@@ -285,9 +285,13 @@ def _add_bench(sub) -> None:
                    help="games to take positions from (replay, features, infer, gtp, selfplay)")
     p.add_argument("--seconds", type=_between(0.01), default=None, help="rough budget of the timed rounds")
     p.add_argument("--threads", type=_at_least(1), default=None,
-                   help="torch threads, ours and the peer alike (default 1)")
-    p.add_argument("--data", default=None, metavar="PATH", help="data to measure on")
-    p.add_argument("--model", default=None, help="model file (default: the shipped net)")
+                   help="torch threads, ours and the peer alike (default 1; replay, features and "
+                        "tui-startup run on one)")
+    p.add_argument("--data", default=None, metavar="PATH",
+                   help="SGF sources (replay, features, infer, gtp), a shard directory (train) or "
+                        "the MNIST files (mnist)")
+    p.add_argument("--model", default=None,
+                   help="model file (infer, gtp, selfplay, tui-startup; default: the shipped net)")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.set_defaults(handler=_bench)
 
