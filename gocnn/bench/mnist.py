@@ -27,10 +27,6 @@ BATCH, WARMUP, PROBE = 64, 10, 10
 PEER_SCRIPT = Path(__file__).resolve().parent / "peers" / "keras_mnist.py"
 
 
-def _log(msg: str) -> None:
-    print(f"bench mnist: {msg}", file=sys.stderr, flush=True)
-
-
 def run_peer(xtr, ytr, xte, yte, threads: int, steps: int, evaluate: bool) -> dict:
     """Run the Keras script on the same data; its JSON line.  Raises GocnnError if it fails."""
     import numpy as np
@@ -57,6 +53,7 @@ def run(opts) -> BenchResult:
     from gocnn import mnist
     from gocnn.errors import GocnnError
     from gocnn.model import build_net
+    from gocnn.util import progress
 
     if importlib.util.find_spec("keras") is None:
         raise GocnnError("the mnist bench compares against Keras 3: pip install keras "
@@ -80,13 +77,15 @@ def run(opts) -> BenchResult:
     else:  # a short probe says how many steps fit in the budget; both sides time those
         per_step = 1 / measure({"probe": lambda: train(PROBE, seed=1)})["probe"].rate()
         steps = int(max(20, min(epoch_steps - WARMUP, opts.seconds / per_step)))
-    _log(f"ours, {steps} timed steps after {WARMUP} warm-up, batch {BATCH}, {opts.threads} thread(s)")
+    bar = progress(2, f"bench mnist: {steps} timed steps a side", every=10.0)
     ours = measure({"ours": lambda: train(steps, seed=2)})["ours"]
     ours_sec, ours_cpu = ours.wall[0] / steps * epoch_steps, ours.cpu[0] / steps * epoch_steps
     ours_acc = mnist.evaluate(net, mnist.to_tensor(xte), torch.from_numpy(yte.astype(np.int64))) if full else None
-    _log(f"ours {ours_sec:.1f} s per epoch; now Keras")
-
-    peer = run_peer(xtr, ytr, xte, yte, opts.threads, steps, evaluate=full)
+    bar.advance(1, f"ours {ours_sec:.1f} s per epoch; now Keras")
+    try:
+        peer = run_peer(xtr, ytr, xte, yte, opts.threads, steps, evaluate=full)
+    finally:
+        bar.close()
     peer_sec = peer["seconds"] / peer["steps"] * epoch_steps
     peer_cpu = peer["cpu_seconds"] / peer["steps"] * epoch_steps
     measured = (f"a full epoch ({epoch_steps} steps; the first {WARMUP} are warm-up and are "
