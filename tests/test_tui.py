@@ -597,3 +597,43 @@ async def test_passing_twice_in_a_row_ends_the_game_with_a_score():
         assert app.query_one(BoardView).state.owner is not None  # areas (and any dead stones) drawn
         assert "Game over: " + app.result in status(app) and "area B " in status(app)
         assert f"Result: {app.result}" in panel(app, "notes")
+
+
+@sync
+async def test_a_long_status_message_shows_whole_on_two_lines():
+    app = GoApp(ScriptedPlayer(["C3", "G7"]), size=9, komi=7.5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await click_point(pilot, "E5")
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        message = " ".join(status(app).split())
+        assert len(message) > 78 and message.endswith("click a chain to change it).")
+        assert message in " ".join(screen_text(app).split())
+
+
+@sync
+async def test_a_status_message_goes_when_the_position_moves_on():
+    app = GoApp(ScriptedPlayer(), record=record(9, ["E5", "C3", "G7", "C7"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # in review: you cannot play here
+        await pilot.pause()
+        assert "Reviewing" in status(app)
+        await pilot.press("right", "right")
+        await settle(pilot)
+        assert "Reviewing" not in status(app) and app.review == 2
+
+
+@sync
+async def test_the_panel_never_says_move_0_game_over():
+    app = GoApp(ScriptedPlayer(), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        info = panel(app, "info")
+        assert "Move 0" not in info and "Game over: W+R" in info

@@ -128,6 +128,8 @@ class GoApp(App):
         self._spin = 0
         self._status = Text("")
         self._status_rows = 1
+        self._changes = 0  # changes of position so far; a status message expires with them
+        self._status_at = 0
         self.ready_at: float | None = None  # perf_counter when the first screen was up
         self.net_ready_at: float | None = None
 
@@ -376,6 +378,7 @@ class GoApp(App):
         self._after_change()
 
     def _after_change(self) -> None:
+        self._changes += 1
         self._refresh()
         self._request_analysis()
         self._maybe_engine_turn()
@@ -519,7 +522,11 @@ class GoApp(App):
 
     # ------------------------------------------------------------------ drawing
     def set_status(self, message: str, error: bool = False) -> None:
+        """Say ``message`` in the status line.  It belongs to the position it was said at: it
+        outlives one more change (the move it announces) and then goes, so no message
+        lingers moves later; what must stay (the result, notices) lives in the panel."""
         self._status = Text(message, style="bold red" if error else "")
+        self._status_at = self._changes
         self._refresh_status()
 
     def _refresh_status(self) -> None:
@@ -544,7 +551,8 @@ class GoApp(App):
             line.append(f"{SPINNER[self._spin % len(SPINNER)]} ", style="bold")
             line.append("the net is thinking... " if self._player_ready.is_set() else "loading the net... ",
                         style="italic")
-        line.append_text(self._status)
+        if self._changes - self._status_at <= 1:
+            line.append_text(self._status)
         return line
 
     def _tick_spinner(self) -> None:
@@ -654,7 +662,9 @@ class GoApp(App):
         if self.review is not None:
             t.append(f"Review: move {self.review} of {self.total_moves}", style="bold")
         elif self.result is not None:
-            t.append(f"Move {n}: game over", style="bold")
+            t.append(f"Game over after {n} move{'s' if n > 1 else ''}: {self.result}" if n
+                     else f"Game over: {self.result}",
+                     style="bold")
         else:
             who = "you" if b.to_move == self.human else "the net"
             t.append(f"Move {n + 1}: {COLOR_NAMES[b.to_move]} to play ({who})")
@@ -879,7 +889,7 @@ class GoApp(App):
             self._cancel_thinking()  # the net's turn comes back with the game
             self._review_from_play = self.result is None
             self._set_review(self.board.move_number())
-            self.set_status("Review: left/right step, Home/End jump, c plays on from the move shown, r returns.")
+            self.set_status("Review: ←/→ step, Home/End jump, c plays on from here, r returns.")
         else:
             self.review = None
             self.board = Board(self.board.size, komi=self.board.komi)
