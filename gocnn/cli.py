@@ -188,6 +188,20 @@ def _add_mnist(sub) -> None:
 
 
 # ---------------------------------------------------------------------- engines (issues 6, 7)
+def _add_search(p) -> None:
+    """The search options, the same for every command that plays with search."""
+    p.add_argument("--visits", type=_at_least(1), default=400,
+                   help="search simulations a move (1: the policy alone, one forward pass)")
+    p.add_argument("--time", type=_between(0.01), default=None, metavar="SECONDS",
+                   help="at most this long a move (GTP time_settings/time_left also bound it)")
+    p.add_argument("--mix", type=_between(0, 1), default=None,
+                   help="weight of random playouts in a leaf's value (default: 0 with a value head, "
+                        "1 for a net without one)")
+    p.add_argument("--batch", type=_at_least(1), default=8, help="leaves a net call")
+    p.add_argument("--seed", type=int, default=None, help="search seed (default 0; same seed, same moves)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ... (where the net runs)")
+
+
 def _add_engines(sub) -> None:
     p = sub.add_parser("gtp", help="GTP engine on stdin/stdout (Sabaki, GoGui, Lizzie, q5Go, KGS)")
     p.add_argument("--model", default=None, help="model file (default: the shipped net)")
@@ -199,6 +213,7 @@ def _add_engines(sub) -> None:
     p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for the net")
     p.add_argument("--log", default=None, metavar="FILE", help="log every command and reply here")
     p.add_argument("--random", action="store_true", help="a random player instead of the net")
+    _add_search(p)
     p.set_defaults(handler=_lazy("gocnn.gtp:cmd_gtp"))
 
     p = sub.add_parser("match", help="referee games between two GTP engines")

@@ -235,12 +235,17 @@ class GtpEngine:
             "is_legal": self.is_legal,
             "lz-analyze": self.lz_analyze,
             "lz-genmove_analyze": self.lz_genmove_analyze,
+            "kata-analyze": self.kata_analyze,
+            "kata-genmove_analyze": self.kata_genmove_analyze,
+            "analyze": self.lz_analyze,  # Sabaki's names for the same commands
+            "genmove_analyze": self.lz_genmove_analyze,
             "gocnn-policy": self.policy_board,
             "gocnn-policy_gfx": self.policy_gfx,
             "gogui-analyze_commands": self.analyze_commands,
         }
         self._stream: Callable[[], str] | None = None
         self._interval = 0.0
+        self._pondering: tuple[threading.Thread, threading.Event] | None = None
 
     # -------------------------------------------------------------- the protocol
     def execute(self, line: str) -> Response | None:
@@ -256,6 +261,7 @@ class GtpEngine:
             if not words:
                 return self._reply(line, Response(cid, False, "unknown command"))
         name, args = words[0], words[1:]
+        self.stop_analysis()  # any command ends a running analysis (as in Leela Zero)
         handler = self.commands.get(name)
         if handler is None:
             return self._reply(line, Response(cid, False, "unknown command"))
@@ -447,10 +453,24 @@ class GtpEngine:
 
     def _choose(self, color: int, cleanup: bool = False) -> int | None | str:
         self._turn(color)
+        if self._searches():
+            return self.player.decide(self.board, cleanup=cleanup, seconds=self._budget(color)).move
         decide = getattr(self.player, "decide", None)
         if decide is not None:
             return decide(self.board, cleanup=cleanup).move
         return self.player.genmove(self.board)
+
+    def _searches(self) -> bool:
+        return getattr(self.player, "analyse", None) is not None
+
+    def _budget(self, color: int) -> float | None:
+        """Seconds the search may take for this move: the time manager's share of the clock
+        (gocnn.play.clock), capped by the player's own --time."""
+        from gocnn.play.clock import TimeControl, move_budget
+        c = self.clock
+        tc = TimeControl(c.kind, c.main, c.byo_time, c.byo_stones)
+        return move_budget(tc, c.left.get(color), self.board.size, self.board.move_number(),
+                           cap=self.player.config.seconds)
 
     def _generate(self, args: list[str], cleanup: bool = False, play: bool = True) -> str:
         if len(args) != 1:
@@ -622,16 +642,98 @@ class GtpEngine:
 
     def lz_analyze(self, args: list[str]) -> str:
         req = parse_analyze(args, self.board.to_move, self.board.size)
+        if self._searches():
+            return self._search_analysis(req, kata=False)
         line = self._info_line(self._policy_for(req.color, req))
         self._stream, self._interval = (lambda: line), req.interval
         return "\n" + line if line else ""
 
-    def lz_genmove_analyze(self, args: list[str]) -> str:
+    def lz_genmove_analyze(self, args: list[str], kata: bool = False) -> str:
         req = parse_analyze(args, self.board.to_move, self.board.size)
         color = req.color
+        if self._searches():
+            move = self._generate([("b" if color == BLACK else "w")], play=False)
+            analysis = self.player.last_analysis
+            line = self._search_line(analysis, req, kata) if analysis is not None else ""
+            if move not in ("resign",):
+                self.board.play(color, self._vertex(move) if move != "pass" else None)
+            return "\n" + (line + "\n" if line else "") + f"play {move}"
         line = self._info_line(self._policy_for(color, req))
         move = self._generate([("b" if color == BLACK else "w")])
         return "\n" + (line + "\n" if line else "") + f"play {move}"
+
+    def kata_analyze(self, args: list[str]) -> str:
+        req = parse_analyze(args, self.board.to_move, self.board.size)
+        if not self._searches():
+            raise GtpError("kata-analyze needs a search player (gocnn gtp --visits N, N > 1)")
+        return self._search_analysis(req, kata=True)
+
+    def kata_genmove_analyze(self, args: list[str]) -> str:
+        if not self._searches():
+            raise GtpError("kata-genmove_analyze needs a search player (gocnn gtp --visits N, N > 1)")
+        return self.lz_genmove_analyze(args, kata=True)
+
+    def _search_analysis(self, req: AnalyzeRequest, kata: bool) -> str:
+        """Search the position in a background thread until the next command, an info line
+        every ``interval`` (one line after the player's --visits when no interval is given)."""
+        board = self.board.copy()
+        if board.to_move != req.color:
+            board.to_move, board.ko = req.color, -1
+        player = self.player
+        if req.interval <= 0:
+            return "\n" + self._search_line(player.analyse(board), req, kata)
+        stop = threading.Event()
+        worker = threading.Thread(target=player.analyse, args=(board,),
+                                  kwargs={"visits": 10 ** 9, "stop": stop.is_set},
+                                  daemon=True, name="gtp-analysis")
+        self._pondering = (worker, stop)
+        worker.start()
+
+        def stream() -> str:
+            return self._search_line(player.snapshot(board), req, kata)
+        self._stream, self._interval = stream, req.interval
+        return ""
+
+    def stop_analysis(self) -> None:
+        if self._pondering is not None:
+            worker, stop = self._pondering
+            stop.set()
+            worker.join()
+            self._pondering = None
+
+    def _search_line(self, analysis, req: AnalyzeRequest, kata: bool) -> str:
+        """Leela Zero's ``info move ... visits ... winrate ... prior ... lcb ... order ... pv``
+        (winrate, prior and lcb in 1/10000), or KataGo's (fractions, with ``scoreLead`` and, on
+        request, ``ownership``), for the mover, as Lizzie, Sabaki and KaTrain read them."""
+        if analysis is None:
+            return ""
+        color = req.color
+        avoid, allow = req.avoid.get(color, set()), req.allow.get(color)
+        moves = [m for m in analysis.moves
+                 if m.move is None or (m.move not in avoid and (allow is None or m.move in allow))]
+        moves = moves[:max(req.maxmoves or ANALYSIS_MOVES, 1)]
+        parts = []
+        for i, m in enumerate(moves):
+            v = self._gtp(m.move)
+            pv = " ".join(self._gtp(p) for p in m.pv)
+            if kata:
+                lead = analysis.score_lead if analysis.score_lead is not None else 0.0
+                parts.append(f"info move {v} visits {m.visits} utility {2 * m.winrate - 1:.6f} "
+                             f"winrate {m.winrate:.6f} scoreMean {lead:.2f} scoreStdev 0 scoreLead {lead:.2f} "
+                             f"scoreSelfplay {lead:.2f} prior {m.prior:.6f} lcb {max(0.0, m.lcb):.6f} "
+                             f"utilityLcb {2 * max(0.0, m.lcb) - 1:.6f} order {i} pv {pv}")
+            else:
+                parts.append(f"info move {v} visits {m.visits} winrate {round(m.winrate * 10000)} "
+                             f"prior {round(m.prior * 10000)} lcb {round(max(0.0, m.lcb) * 10000)} "
+                             f"order {i} pv {pv}")
+        line = " ".join(parts)
+        if kata and req.flags.get("ownership") and analysis.ownership is not None:
+            size = self.board.size
+            sign = 1.0 if color == BLACK else -1.0
+            own = [sign * float(analysis.ownership[r * size + c]) for r in range(size - 1, -1, -1)
+                   for c in range(size)]
+            line += " ownership " + " ".join(f"{x:.4f}" for x in own)
+        return line
 
     def policy_board(self, args: list[str]) -> str:
         """``gocnn-policy [colour]``: the net's policy (legal moves, sums to 1) as rows of
@@ -791,11 +893,18 @@ def cmd_gtp(args) -> int:
 
         player = RandomPlayer(seed=getattr(args, "seed", None))
     else:
-        from gocnn.engine import PolicyPlayer
         from gocnn.model import read_metadata
 
-        player = PolicyPlayer(args.model, symmetries=args.symmetries, temperature=args.temperature,
-                              threads=args.threads, resign_threshold=args.resign)
+        if args.visits > 1:
+            from gocnn.play.players import SearchPlayer
+            player = SearchPlayer(args.model, visits=args.visits, seconds=args.time, threads=args.threads,
+                                  resign_threshold=args.resign, symmetries=args.symmetries, seed=args.seed or 0,
+                                  mix=args.mix, batch=args.batch, device=args.device,
+                                  temperature=args.temperature)
+        else:
+            from gocnn.engine import PolicyPlayer
+            player = PolicyPlayer(args.model, symmetries=args.symmetries, temperature=args.temperature,
+                                  threads=args.threads, resign_threshold=args.resign)
         read_metadata(player.model_path)  # not a gocnn model: say so now, not at every genmove
     try:
         log_file = open(args.log, "a", encoding="utf-8", buffering=1) if args.log else None

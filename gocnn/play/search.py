@@ -1,0 +1,361 @@
+"""PUCT Monte-Carlo tree search, as in AlphaGo Zero, over an :class:`~gocnn.model.evaluator.Evaluator`.
+
+A :class:`Node` holds one position and flat arrays over its candidate moves (``moves``,
+``prior``, ``N`` visits, ``W`` summed values); a child node is made the first time the search
+walks into it.  Values are the chance of winning of the player to move at the node that owns the
+arrays, in [0, 1]; a child's value is seen by its parent as ``1 - value``.
+
+One simulation walks from the root by the PUCT rule ``Q + c_puct * P * sqrt(sum N) / (1 + N)``
+(an unvisited move's Q is the parent's value less ``fpu_reduction * sqrt(prior already
+visited)``: first-play urgency), adds a virtual loss on the way so the next walk of the same
+batch goes elsewhere, and stops at a position not yet evaluated or at the end of the game.  Up
+to ``batch`` such leaves go to the net in one call; each gets its value - the net's, mixed with
+random playouts by ``mix`` as AlphaGo mixed value net and rollouts, or playouts alone for a net
+without a value head - and it is backed up along its path.
+
+Rules are priors, not vetoes: candidates are the empty points that do not fill one of the
+mover's own eyes, plus pass; a move found illegal (suicide, ko, positional superko) when the
+search first walks into it gets prior 0 and is never chosen.  Two passes end the game: its
+value is the Tromp-Taylor area score with the dead stones the playout estimate finds, which is
+how the referee and GNU Go count.
+
+Everything is deterministic for a given seed: the search is single-threaded Python, the net
+runs its batch with torch's own threads.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gocnn.board import BLACK, EMPTY, Board
+
+PASS = -1
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    visits: int = 400  # simulations a move (tree reuse counts what is already there)
+    seconds: float | None = None  # and/or a time limit a move
+    c_puct: float = 1.5
+    fpu_reduction: float = 0.2
+    batch: int = 8  # leaves per net call
+    mix: float | None = None  # weight of playouts in a leaf's value (None: 0 with a value head, 1 without)
+    leaf_playouts: int = 4  # random playouts a leaf when mixing
+    pass_prior: float = 0.02
+    dirichlet: float = 0.0  # root noise (self-play only): alpha; 0 = off
+    noise_weight: float = 0.25
+    terminal_playouts: int = 64  # the dead-stone estimate of a finished game
+    seed: int = 0
+
+
+@dataclass
+class Node:
+    board: Board
+    moves: np.ndarray | None = None  # candidate points; PASS = -1
+    prior: np.ndarray | None = None
+    N: np.ndarray | None = None
+    W: np.ndarray | None = None
+    children: list = field(default_factory=list)
+    value: float | None = None  # the evaluation of this position, to move's view
+    terminal: bool = False
+    ownership: np.ndarray | None = None  # Black's, from the net (or the estimate at the end)
+    own_policy: bool = True
+
+    @property
+    def expanded(self) -> bool:
+        return self.moves is not None
+
+    @property
+    def visits(self) -> int:
+        return int(self.N.sum()) if self.N is not None else 0
+
+    def q(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.N > 0, self.W / np.maximum(self.N, 1), np.nan)
+
+
+@dataclass
+class MoveInfo:
+    """One root move as analysis reports it."""
+    move: int | None  # flat point or None for pass
+    visits: int
+    winrate: float  # the mover's chance of winning after this move
+    prior: float
+    lcb: float
+    pv: list  # flat points / None, this move first
+
+
+class Search:
+    """A search tree over positions and the evaluator that judges them."""
+
+    def __init__(self, evaluator, config: SearchConfig = SearchConfig()):
+        self.evaluator = evaluator
+        self.config = config
+        self.rng = np.random.default_rng(config.seed)
+        self.prng = random.Random(config.seed)
+        self.root: Node | None = None
+        self.evals = 0  # positions sent to the net (for the bench)
+
+    # -------------------------------------------------------------- the tree
+    def set_position(self, board: Board) -> Node:
+        """Make ``board`` the root, keeping the subtree of the old root that reaches it (tree
+        reuse) when the game went on from there."""
+        old = self.root
+        if old is not None:
+            node = _descend(old, board)
+            if node is not None:
+                self.root = node
+                return node
+        self.root = Node(board.copy())
+        return self.root
+
+    def run(self, board: Board, visits: int | None = None, seconds: float | None = None,
+            stop=None) -> Node:
+        """Search ``board`` until the root has ``visits`` simulations or ``seconds`` pass (or
+        ``stop()`` says so).  Returns the root."""
+        cfg = self.config
+        visits = cfg.visits if visits is None else visits
+        seconds = cfg.seconds if seconds is None else seconds
+        root = self.set_position(board)
+        deadline = time.perf_counter() + seconds if seconds else None
+        if not root.expanded:
+            self._evaluate([(root, [])])
+        if cfg.dirichlet > 0:
+            self._add_noise(root)
+        while root.visits < visits:
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+            if stop is not None and stop():
+                break
+            self.step(min(cfg.batch, visits - root.visits))
+        return root
+
+    def step(self, batch: int) -> None:
+        """One batch of simulations."""
+        leaves = []
+        pending: set[int] = set()
+        for _ in range(max(1, batch)):
+            path, leaf = self._select(self.root)
+            if leaf is None:  # the walk ended at a finished game: backed up already
+                continue
+            if id(leaf) in pending:  # two walks reached the same new position: undo this one
+                self._revert(path)
+                break
+            pending.add(id(leaf))
+            leaves.append((leaf, path))
+        if leaves:
+            self._evaluate(leaves)
+
+    # -------------------------------------------------------------- selection
+    def _select(self, node: Node):
+        path = []
+        while True:
+            if node.terminal:
+                self._backup(path, node.value)
+                return path, None
+            if not node.expanded:
+                return path, node
+            i = self._pick(node)
+            node.N[i] += 1  # virtual loss: a visit that so far won nothing
+            path.append((node, i))
+            child = node.children[i]
+            if child is None:
+                child = self._child(node, i)
+                if child is None:  # illegal after all: the prior is gone, walk again from here
+                    node.N[i] -= 1
+                    path.pop()
+                    continue
+            node = child
+
+    def _pick(self, node: Node) -> int:
+        cfg = self.config
+        n = node.N
+        total = float(n.sum())
+        visited = n > 0
+        parent_q = node.value if node.value is not None else 0.5
+        fpu = parent_q - cfg.fpu_reduction * math.sqrt(float(node.prior[visited].sum()))
+        q = np.where(visited, node.W / np.maximum(n, 1), fpu)
+        u = cfg.c_puct * node.prior * math.sqrt(total + 1) / (1 + n)
+        score = np.where(node.prior > 0, q + u, -np.inf)
+        return int(np.argmax(score))
+
+    def _child(self, node: Node, i: int) -> Node | None:
+        board = node.board
+        move = int(node.moves[i])
+        point = None if move == PASS else move
+        color = board.to_move
+        if point is not None and (board.check(color, point) is not None
+                                  or board.repeats_position(color, point)):
+            node.prior[i] = 0.0
+            return None
+        b = board.copy()
+        b.play(color, point)
+        child = Node(b)
+        last = board.last_move
+        if point is None and last is not None and last[1] is None:
+            self._finish(child)
+        node.children[i] = child
+        return child
+
+    def _finish(self, node: Node) -> None:
+        """Two passes: the game is over; its value is the area score, dead stones removed."""
+        from gocnn.scoring import estimate
+        est = estimate(node.board, self.config.terminal_playouts, seed=self.config.seed)
+        margin = est.score.margin
+        node.terminal = True
+        node.value = 0.5 if margin == 0 else float((margin > 0) == (node.board.to_move == BLACK))
+        node.ownership = est.ownership
+
+    # -------------------------------------------------------------- evaluation and backup
+    def _evaluate(self, leaves) -> None:
+        cfg = self.config
+        boards = [leaf.board for leaf, _ in leaves]
+        masks = [_candidates(b) for b in boards]
+        evals = self.evaluator.evaluate(boards, masks)
+        self.evals += len(boards)
+        for (leaf, path), ev, mask in zip(leaves, evals, masks):
+            points = np.flatnonzero(mask)
+            prior = ev.policy[points].astype(np.float64)
+            pass_prior = cfg.pass_prior
+            last = leaf.board.last_move
+            late = leaf.board.move_number() >= leaf.board.size ** 2 // 3
+            if len(points) == 0 or (late and last is not None and last[1] is None):
+                pass_prior = max(pass_prior, 0.25)  # late, after a pass: look at ending the game
+            leaf.moves = np.append(points, PASS).astype(np.int32)
+            leaf.prior = np.append(prior * (1 - pass_prior) / max(prior.sum(), 1e-12), pass_prior)
+            leaf.N = np.zeros(len(leaf.moves), np.int64)
+            leaf.W = np.zeros(len(leaf.moves), np.float64)
+            leaf.children = [None] * len(leaf.moves)
+            leaf.ownership = ev.ownership
+            leaf.own_policy = ev.own_policy
+            leaf.value = self._leaf_value(leaf.board, ev.value)
+            self._backup(path, leaf.value)
+
+    def _leaf_value(self, board: Board, net_value: float | None) -> float:
+        mix = self.config.mix
+        if mix is None:
+            mix = 0.0 if net_value is not None else 1.0
+        if net_value is None:
+            mix = 1.0
+        value = 0.0 if mix >= 1 else (1 - mix) * net_value
+        if mix > 0:
+            from gocnn.scoring import ownership
+            _, black_win = ownership(board, self.config.leaf_playouts, seed=self.prng.getrandbits(40))
+            value += mix * (black_win if board.to_move == BLACK else 1.0 - black_win)
+        return float(value)
+
+    def _backup(self, path, value: float) -> None:
+        """``value`` is the leaf's, to its mover; each step up flips it.  The virtual loss
+        already counted the visit, so only the win is added."""
+        for node, i in reversed(path):
+            value = 1.0 - value
+            node.W[i] += value
+
+    def _revert(self, path) -> None:
+        for node, i in path:
+            node.N[i] -= 1
+
+    def _add_noise(self, root: Node) -> None:
+        legal = root.prior > 0
+        noise = self.rng.dirichlet([self.config.dirichlet] * int(legal.sum()))
+        w = self.config.noise_weight
+        root.prior[legal] = (1 - w) * root.prior[legal] + w * noise
+
+    # -------------------------------------------------------------- results
+    def infos(self, root: Node | None = None, pv_length: int = 10) -> list[MoveInfo]:
+        """The root's visited moves, most visits first."""
+        root = root or self.root
+        if root is None or not root.expanded:
+            return []
+        order = np.argsort(-root.N, kind="stable")
+        out = []
+        for i in order:
+            n = int(root.N[i])
+            if n == 0:
+                break
+            q = float(root.W[i] / n)
+            lcb = q - 1.96 * math.sqrt(max(q * (1 - q), 0.01) / n)
+            out.append(MoveInfo(_as_move(root.moves[i]), n, q, float(root.prior[i]), lcb,
+                                _pv(root, int(i), pv_length)))
+        return out
+
+    def root_value(self, root: Node | None = None) -> float | None:
+        """The root player's chance of winning: the visit-weighted mean of its moves' values."""
+        root = root or self.root
+        if root is None or not root.expanded or root.visits == 0:
+            return root.value if root is not None else None
+        return float(root.W.sum() / root.N.sum())
+
+
+# ---------------------------------------------------------------------- helpers
+def _candidates(board: Board) -> np.ndarray:
+    """Empty points that do not fill one of the mover's own eyes (bool, size*size); the eye
+    test is :meth:`Board.is_eye`'s, over the whole board at once."""
+    nb, dg, ndg = _eye_tables(board.size)
+    colors = np.append(np.asarray(board.colors, np.int8), np.int8(-1))  # -1: off the board
+    color = board.to_move
+    empty = colors[:-1] == EMPTY
+    walled = ((colors[nb] == color) | (colors[nb] == -1)).all(1)
+    bad = (colors[dg] == 3 - color).sum(1)
+    eye = empty & walled & np.where(ndg < 4, bad == 0, bad <= 1)
+    return empty & ~eye
+
+
+_EYE_TABLES: dict = {}
+
+
+def _eye_tables(size: int):
+    t = _EYE_TABLES.get(size)
+    if t is None:
+        from gocnn.board import diagonals, neighbours
+        n = size * size
+        nb = np.full((n, 4), n, np.int64)
+        dg = np.full((n, 4), n, np.int64)
+        for p in range(n):
+            nb[p, :len(neighbours(size)[p])] = neighbours(size)[p]
+            dg[p, :len(diagonals(size)[p])] = diagonals(size)[p]
+        ndg = np.array([len(diagonals(size)[p]) for p in range(n)])
+        t = _EYE_TABLES[size] = (nb, dg, ndg)
+    return t
+
+
+def _as_move(m) -> int | None:
+    m = int(m)
+    return None if m == PASS else m
+
+
+def _pv(node: Node, i: int, length: int) -> list:
+    pv = [_as_move(node.moves[i])]
+    child = node.children[i]
+    while child is not None and child.expanded and len(pv) < length and child.visits > 0:
+        j = int(np.argmax(child.N))
+        if child.N[j] == 0:
+            break
+        pv.append(_as_move(child.moves[j]))
+        child = child.children[j]
+    return pv
+
+
+def _descend(root: Node, board: Board) -> Node | None:
+    """The node of ``root``'s tree whose position is ``board`` (same history, at most a few
+    moves on), or None."""
+    old, new = root.board.history, board.history
+    if len(new) < len(old) or new[:len(old)] != old or len(new) - len(old) > 4:
+        return None
+    if board.komi != root.board.komi:
+        return None
+    node = root
+    for kind, color, arg in new[len(old):]:
+        if kind != "move" or not node.expanded:
+            return None
+        target = PASS if arg is None else arg
+        hits = np.flatnonzero(node.moves == target)
+        if len(hits) == 0 or node.children[int(hits[0])] is None:
+            return None
+        node = node.children[int(hits[0])]
+    return node if node.board.to_move == board.to_move else None
