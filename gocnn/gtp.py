@@ -924,12 +924,16 @@ def cmd_gtp(args) -> int:
         except Exception as exc:  # reported again, as a GTP error, by the first genmove
             print(f"gocnn gtp: {exc}", file=sys.stderr)
 
-    threading.Thread(target=warm, daemon=True, name="gtp-warm-up").start()
+    warming = threading.Thread(target=warm, daemon=True, name="gtp-warm-up")
+    warming.start()
     engine = GtpEngine(player, log=log if log_file else None)
     try:
         return serve(engine)
     except BrokenPipeError:
         return 0
     finally:
+        # a quick quit (a GUI checking the engine) must not exit while torch or numba work in
+        # the warm-up thread: the C++ runtime would abort the process (exit code 134)
+        warming.join(timeout=120)
         if log_file:
             log_file.close()

@@ -619,6 +619,16 @@ def test_shipped_net_refuses_sizes_it_does_not_play(tmp_path):
     """)
 
 
+def test_a_quick_quit_while_the_net_loads_exits_cleanly():
+    """A GUI checking the engine (name, then end of input) while the net is still loading: exit
+    code 0, not an abort from the C++ runtime of a thread still at work."""
+    for commands in (b"name\n", b"name\nquit\n"):
+        proc = subprocess.run([sys.executable, "-m", "gocnn", "gtp"], input=commands, capture_output=True,
+                              timeout=120)
+        assert proc.returncode == 0 and proc.stdout.startswith(b"= gocnn\n\n"), proc
+        assert b"terminate" not in proc.stderr, proc.stderr
+
+
 def test_process_refuses_9x9_with_the_shipped_net_and_accepts_it_with_random():
     for args, replies in (([], b"? unacceptable size\n\n= \n\n"), (["--random"], b"= \n\n= \n\n")):
         proc = subprocess.run([sys.executable, "-m", "gocnn", "gtp", *args], input=b"boardsize 9\nboardsize 19\n",
