@@ -637,3 +637,50 @@ async def test_the_panel_never_says_move_0_game_over():
         await settle(pilot)
         info = panel(app, "info")
         assert "Move 0" not in info and "Game over: W+R" in info
+
+
+def write_archive(path, games: list[tuple[str, str]]) -> None:
+    """A .tar.gz of 19x19 games, one per (black, white) pair."""
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as tf:
+        for i, (black, white) in enumerate(games):
+            data = f"(;FF[4]SZ[19]KM[6.5]PB[{black}]PW[{white}];B[pd];W[dp];B[{'pp' if i else 'dd'}])".encode()
+            info = tarfile.TarInfo(f"kgs/game{i}.sgf")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+
+
+@sync
+async def test_opening_an_archive_lists_its_games_to_pick_one(tmp_path):
+    from gocnn.tui.screens import ChooseGameScreen
+
+    path = tmp_path / "games.tar.gz"
+    write_archive(path, [("swedish2k", "swedish1k"), ("ann", "bob")])
+    app = GoApp(ScriptedPlayer(), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        app.screen.query_one("#path").value = str(path)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChooseGameScreen)
+        text = screen_text(app)
+        assert "2 games in games.tar.gz" in text and "kgs/game1.sgf  ann - bob" in text
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ChooseGameScreen) and app.review == 0
+        assert app.names == {BLACK: "ann", WHITE: "bob"} and app.total_moves == 3
+        await pilot.press("end")
+        await settle(pilot)
+        assert gtp_moves(app)[-1] == "B Q4"  # the second game's last move
+    # --sgf ARCHIVE: the list comes up at once
+    app = GoApp(ScriptedPlayer(), sgf_path=str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ChooseGameScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.names == {BLACK: "swedish2k", WHITE: "swedish1k"}

@@ -15,7 +15,7 @@ from gocnn.engine import RandomPlayer
 from gocnn.errors import GocnnError
 from gocnn.tui import analysis
 from gocnn.tui.board_view import _fit, hoshi_points
-from gocnn.tui.sgfio import game_to_sgf, load_sgf, parse_sgf, save_sgf
+from gocnn.tui.sgfio import archive_games, game_to_sgf, load_sgf, parse_sgf, save_sgf
 
 
 def flat(v: str, size: int = 9) -> int:
@@ -71,6 +71,26 @@ def test_sgf_errors_are_user_errors(tmp_path):
     (tmp_path / "bad.sgf").write_text("this is not sgf")
     with pytest.raises(GocnnError):
         load_sgf(tmp_path / "bad.sgf")
+
+
+def test_an_archive_is_not_read_as_one_game(tmp_path):
+    import shutil
+
+    from test_tui import write_archive
+
+    archive = tmp_path / "games.tar.gz"
+    write_archive(archive, [("a", "b"), ("c", "d")])
+    with pytest.raises(GocnnError, match="is an archive of games, not one game.*pick a game"):
+        load_sgf(archive)
+    renamed = shutil.copy(archive, tmp_path / "games.sgf")
+    with pytest.raises(GocnnError, match="compressed file or an archive, not SGF text"):
+        load_sgf(renamed)
+    games = archive_games(archive)
+    assert [(g.name, g.black, g.white) for g in games] == [("kgs/game0.sgf", "a", "b"), ("kgs/game1.sgf", "c", "d")]
+    empty = tmp_path / "empty.tar.gz"
+    write_archive(empty, [])
+    with pytest.raises(GocnnError, match="no game to open"):
+        archive_games(empty)
 
 
 # ---------------------------------------------------------------------- dead stones
@@ -197,6 +217,7 @@ def test_play_and_bench_are_wired():
 @pytest.mark.parametrize("change,message", [
     ({"size": 40}, "board size"), ({"handicap": 1}, "handicap"), ({"size": 7, "handicap": 5}, "handicap"),
     ({"time": 0}, "--time"), ({"sgf": "/no/such/file.sgf"}, "cannot read"),
+    ({"sgf": "/no/such/games.tar.gz"}, "cannot read|no such file"),
 ])
 def test_cmd_play_refuses_bad_arguments(change, message):
     from gocnn.tui import cmd_play

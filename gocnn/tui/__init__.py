@@ -35,9 +35,13 @@ def cmd_play(args) -> int:
 
     from gocnn.tui.analysis import load_player
     from gocnn.tui.app import GoApp
-    from gocnn.tui.sgfio import load_sgf
+    from gocnn.tui.sgfio import archive_games, is_archive, load_sgf
 
-    record = load_sgf(args.sgf) if args.sgf else None  # a bad file fails here, before the UI
+    record = None
+    if args.sgf and is_archive(args.sgf):
+        archive_games(args.sgf)  # a damaged or empty archive fails here; the UI lists its games
+    elif args.sgf:
+        record = load_sgf(args.sgf)  # a bad file fails here, before the UI
     app = GoApp(player_factory=lambda: load_player(args.model), size=size, color=args.color,
                 handicap=args.handicap, komi=args.komi, main_time=args.time, sgf_path=args.sgf,
                 record=record)

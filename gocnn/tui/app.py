@@ -31,8 +31,9 @@ from gocnn.board import BLACK, COLOR_NAMES, WHITE, Board, IllegalMove, opponent
 from gocnn.engine import RESIGN
 from gocnn.tui import analysis
 from gocnn.tui.board_view import DEAD, STONE, BoardState, BoardView, _fit, board_dims
-from gocnn.tui.screens import ConfirmScreen, GameSettings, HelpScreen, NewGameScreen, PathScreen
-from gocnn.tui.sgfio import GameRecord, load_sgf, save_sgf
+from gocnn.tui.screens import (ChooseGameScreen, ConfirmScreen, GameSettings, HelpScreen, NewGameScreen,
+                               PathScreen)
+from gocnn.tui.sgfio import GameRecord, archive_games, is_archive, load_sgf, parse_sgf, save_sgf
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 SIDE_W = 34  # the side panel's width (gocnn.tcss)
@@ -90,8 +91,11 @@ class GoApp(App):
         self._rng = random.Random(seed)
         self.settings = GameSettings(size, color, handicap, komi)
         self.main_time = main_time  # minutes per side, or None
-        self._record = record if record is not None else (load_sgf(sgf_path) if sgf_path else None)
-        self.sgf_path = sgf_path
+        self._archive = sgf_path if record is None and sgf_path and is_archive(sgf_path) else None
+        if record is None and sgf_path and not self._archive:
+            record = load_sgf(sgf_path)
+        self._record = record
+        self.sgf_path = None if self._archive else sgf_path
         self._on_ready = on_ready  # called with "screen" (first screen drawn), then "net" (net loaded)
         # the player and what guards it
         self.player = player
@@ -196,6 +200,8 @@ class GoApp(App):
             self._open_record(self._record)
         else:
             self.start_game(self.settings)
+        if self._archive:
+            self.open_path(self._archive)  # the list of its games
         self.call_after_refresh(self._first_screen)
 
     def _first_screen(self) -> None:
@@ -977,12 +983,36 @@ class GoApp(App):
         if not path:
             return
         from gocnn.errors import GocnnError
+        if is_archive(path):
+            try:
+                games = archive_games(path)
+            except GocnnError as exc:
+                self.set_status(str(exc), error=True)
+                return
+
+            def chosen(index: int | None) -> None:
+                if index is not None:
+                    self._open_data(games[index].data, f"{Path(path).name}: {games[index].name}", None)
+            self.push_screen(ChooseGameScreen(f"{len(games)} games in {Path(path).name}: pick one",
+                                              [g.label for g in games]), chosen)
+            return
         try:
             record = load_sgf(path)
         except GocnnError as exc:
             self.set_status(str(exc), error=True)
             return
         self.sgf_path = str(Path(path).expanduser())
+        self._open_record(record)
+
+    def _open_data(self, data: bytes, name: str, sgf_path: str | None) -> None:
+        """Open one game given as SGF bytes (a game picked from an archive)."""
+        from gocnn.errors import GocnnError
+        try:
+            record = parse_sgf(data)
+        except GocnnError as exc:
+            self.set_status(f"{name}: {exc}", error=True)
+            return
+        self.sgf_path = sgf_path  # saving writes a file of its own, not into the archive
         self._open_record(record)
 
     def action_help(self) -> None:

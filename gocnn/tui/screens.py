@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
 
 from gocnn.board import handicap_points
 
@@ -121,6 +121,34 @@ class PathScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class ChooseGameScreen(ModalScreen[int | None]):
+    """Pick one game of an archive: up/down and Enter (or a click); Esc cancels.  Dismisses
+    with the index of the game chosen."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, labels: list[str]):
+        super().__init__()
+        self.title_text, self.labels = title, labels
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="chooser"):
+            yield Label(self.title_text, classes="title")
+            yield OptionList(*self.labels, id="games")
+            yield Label("up/down, Enter opens the game, Esc cancels", classes="muted")
+
+    def on_mount(self) -> None:
+        games = self.query_one("#games", OptionList)
+        games.highlighted = 0
+        games.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option_index)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question; y / n / escape answer it."""
 
@@ -158,7 +186,7 @@ HELP_ROWS = [
     ("t", "hint: what the net would play for you"),
     ("Records", ""),
     ("s", "save the game as SGF"),
-    ("o", "open an SGF game for review"),
+    ("o", "open an SGF game for review (from an archive: pick it from the list)"),
     ("r", "review mode on / off"),
     ("left / right", "review: one move back / forward"),
     ("Home / End", "review: the start / the end of the game"),

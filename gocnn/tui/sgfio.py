@@ -9,6 +9,7 @@ AB/AW/AE on the node before the next move.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,11 +144,69 @@ def parse_sgf(data: bytes) -> GameRecord:
                       problems=problems)
 
 
+_COMPRESSED = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ")  # gzip, zip, bzip2, xz
+
+
+def is_archive(path: str | Path) -> bool:
+    """An archive of games (.zip, .tar, .tar.gz ...), read by :func:`archive_games`."""
+    from gocnn.sgf import is_archive as named_like_one
+
+    return named_like_one(Path(path).name)
+
+
 def load_sgf(path: str | Path) -> GameRecord:
-    """Read an SGF file; raises GocnnError (missing or unreadable file)."""
+    """Read an SGF file; raises GocnnError (missing or unreadable file, an archive)."""
     path = Path(path).expanduser()
+    if is_archive(path):
+        raise GocnnError(f"{path} is an archive of games, not one game: open it in gocnn play "
+                         "(--sgf or the o key) and pick a game from its list")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise GocnnError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if data.startswith(_COMPRESSED) or data[257:262] == b"ustar":
+        raise GocnnError(f"{path} is a compressed file or an archive, not SGF text: name it "
+                         ".zip, .tar.gz, .tgz, .tar.bz2 or .tar.xz to pick a game from it")
     return parse_sgf(data)
+
+
+@dataclass
+class ArchiveGame:
+    """One SGF file inside an archive, with what the list of games shows of it."""
+
+    name: str  # the path inside the archive
+    data: bytes
+    black: str = ""
+    white: str = ""
+
+    @property
+    def label(self) -> str:
+        players = f"  {self.black or '?'} - {self.white or '?'}" if (self.black or self.white) else ""
+        return self.name + players
+
+
+_PLAYER = {prop: re.compile(rb"\b" + prop + rb"\s*\[((?:[^\]\\]|\\.){0,60})\]") for prop in (b"PB", b"PW")}
+
+
+def archive_games(path: str | Path) -> list[ArchiveGame]:
+    """The SGF files in an archive, in archive order (through :func:`gocnn.sgf.iter_files`,
+    which streams archives and never extracts them).  Raises GocnnError: missing file,
+    damaged archive, no SGF file inside."""
+    from gocnn.sgf import BAD_ARCHIVE, ReadStats, iter_files
+
+    path = Path(path).expanduser()
+    stats = ReadStats()
+    try:
+        files = list(iter_files([path], stats))
+    except (OSError, FileNotFoundError) as exc:
+        raise GocnnError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not files:
+        why = "it is damaged or truncated" if stats.skipped.get(BAD_ARCHIVE) else "it holds no .sgf file"
+        raise GocnnError(f"no game to open in {path}: {why}")
+    games = []
+    for name, data in files:
+        head = data[:4096]
+        black, white = (m.group(1).decode("utf-8", "replace") if (m := _PLAYER[prop].search(head)) else ""
+                        for prop in (b"PB", b"PW"))
+        games.append(ArchiveGame(name.split("/", 1)[1] if "/" in name else name, data, black, white))
+    return games
