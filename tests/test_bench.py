@@ -60,6 +60,14 @@ def test_measure_calls_in_turn_skips_warmup_and_counts_units():
     assert all(s >= 0 for s in t["a"].wall + t["a"].cpu)
 
 
+def test_measure_gives_each_call_a_fresh_setup():
+    made = []
+    t = measure({"a": lambda x: x[0], "b": lambda x: x[0] * 10},
+                inputs=[1, 2], setup=lambda item: made.append(item) or [item])
+    assert made == [1, 1, 2, 2]  # once per call, not once per item
+    assert t["a"].units == [1, 2] and t["b"].units == [10, 20]
+
+
 def test_measure_without_rounds_or_seconds_times_one_round():
     t = measure({"f": lambda: 7})
     assert t["f"].units == [7]

@@ -133,12 +133,12 @@ def percentile(xs: Iterable[float], q: float) -> float:
 
 
 def measure(fns: dict[str, Callable], inputs: list | None = None, *, seconds: float | None = None,
-            rounds: int | None = None, warmup: int = 0) -> dict[str, Timing]:
+            rounds: int | None = None, warmup: int = 0, setup: Callable | None = None) -> dict[str, Timing]:
     """Time every function in ``fns`` in turn, round after round; returns a Timing per name.
 
-    A round calls each function once, or once per item of ``inputs`` (``fn(item)``; all
-    functions on an item before the next item).  The first ``warmup`` rounds are not
-    recorded.  Timed rounds go on until ``rounds`` are done or ``seconds`` have passed,
+    A round calls each function once, or once per item of ``inputs`` (``fn(item)``, or
+    ``fn(setup(item))`` with ``setup`` called off the clock; all functions on an item before
+    the next item).  The first ``warmup`` rounds are not recorded.  Timed rounds go on until ``rounds`` are done or ``seconds`` have passed,
     whichever comes first, checked between rounds; with neither, one round is timed."""
     timings = {name: Timing() for name in fns}
     items = [None] if inputs is None else list(inputs)
@@ -158,8 +158,9 @@ def measure(fns: dict[str, Callable], inputs: list | None = None, *, seconds: fl
                 break
         for item in items:
             for name, fn in fns.items():
+                arg = item if setup is None else setup(item)
                 c0, w0 = time.process_time(), time.perf_counter()
-                units = fn() if inputs is None else fn(item)
+                units = fn() if inputs is None else fn(arg)
                 w1, c1 = time.perf_counter(), time.process_time()
                 if timed:
                     t = timings[name]
