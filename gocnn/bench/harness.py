@@ -138,8 +138,9 @@ def measure(fns: dict[str, Callable], inputs: list | None = None, *, seconds: fl
 
     A round calls each function once, or once per item of ``inputs`` (``fn(item)``, or
     ``fn(setup(item))`` with ``setup`` called off the clock; all functions on an item before
-    the next item).  The first ``warmup`` rounds are not recorded.  Timed rounds go on until ``rounds`` are done or ``seconds`` have passed,
-    whichever comes first, checked between rounds; with neither, one round is timed."""
+    the next item).  The first ``warmup`` rounds are not recorded.  Timed rounds go on until
+    ``rounds`` are done or ``seconds`` have passed, whichever comes first, checked between
+    rounds; with neither, one round is timed."""
     timings = {name: Timing() for name in fns}
     items = [None] if inputs is None else list(inputs)
     if not items:
