@@ -32,10 +32,13 @@ class MaterialEvaluator:
             mask = masks[i] if masks is not None else np.asarray(b.colors) == EMPTY
             logits = np.zeros(b.size * b.size)
             if self.tactical:
+                seen = set()
                 for p, c in enumerate(b.colors):
-                    if c != EMPTY and b.liberties(p) <= 2:
-                        for q in b.chain_liberties(p):
-                            logits[q] = 3.0
+                    if c != EMPTY and p not in seen:
+                        seen.update(b.chain_stones(p))
+                        libs = b.chain_liberties(p)
+                        if len(libs) <= 2:
+                            logits[list(libs)] = 3.0
             colors = np.asarray(b.colors)
             margin = float((colors == BLACK).sum() - (colors == 3 - BLACK).sum())
             mover = margin if b.to_move == BLACK else -margin

@@ -129,11 +129,52 @@ def test_stream_keeps_step_order_across_workers(built):
     torch = pytest.importorskip("torch")
     stream = data.BatchStream(built, "basic12", 8, seed=1, start=5, stop=11)
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=2)
-    steps = [s for s, _, _ in loader]
+    steps = [s for s, _, _, _ in loader]
     assert steps == list(range(5, 11))
-    _, x, y = next(iter(data.BatchStream(built, "basic12", 8, seed=1, start=7, stop=8)))
+    _, x, y, t = next(iter(data.BatchStream(built, "basic12", 8, seed=1, start=7, stop=8)))
+    assert t == {}  # a policy-only run asks for no value targets
     xr, yr = data.batch_for_step(data.ShardSet(built), "basic12", 8, 1, 7)
     assert (x.numpy() == xr).all() and (y.numpy() == yr).all()
+
+
+def test_value_targets_follow_the_winner_komi_and_ownership(built, tmp_path):
+    """The winner bit, the komi and the final ownership, each from the side to move's view."""
+    import shutil
+    from gocnn import targets
+    from gocnn.features import apply_symmetry
+    built = Path(shutil.copytree(built, tmp_path / "shards"))  # the shared build stays as it was
+    shards = data.ShardSet(built)
+    assert all(o is None for o in shards.ownership())  # shards build without ownership ...
+    targets.compute(built, playouts=16)
+    shards = data.ShardSet(built)  # ... and pick it up once computed
+    assert all(o is not None for o in shards.ownership())
+    rng = np.random.default_rng(0)
+    positions = rng.integers(0, shards.positions, 64)
+    syms = rng.integers(0, 8, 64)
+    t = data.value_targets(shards, positions, syms)
+    size = shards.board_size
+    for j, pos in enumerate(positions):
+        s, g, e = shards.locate(int(pos))
+        sh = shards.shards[s]
+        mover = int(sh.color[int(sh.offsets[g]) + e])
+        winner = int(sh.winner[g])
+        assert t["value_mask"][j] == (winner != 0)
+        if winner:
+            assert t["value"][j] == (winner == mover)
+            own = np.asarray(shards.ownership()[s][g], np.float32).reshape(size, size) / 100
+            own = apply_symmetry(own * (1 if mover == 1 else -1), int(syms[j]))
+            assert np.allclose(t["ownership"][j], own.ravel())
+        assert t["komi"][j] == pytest.approx(float(sh.komi[g]) * (1 if mover == 2 else -1))
+    # the final ownership agrees with the recorded winner in most games
+    agree = total = 0
+    for s, sh in enumerate(shards.shards):
+        own = np.asarray(shards.ownership()[s], np.float32) / 100
+        for g in range(sh.games):
+            if sh.winner[g]:
+                margin = own[g].sum() - sh.komi[g]
+                agree += (margin > 0) == (sh.winner[g] == 1)
+                total += 1
+    assert total > 100 and agree / total > 0.6, (agree, total)  # resigned games end unsettled
 
 
 def test_scan_cli_reports_skips_as_json(tmp_path, samples):

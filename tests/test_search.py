@@ -1,0 +1,184 @@
+"""The tree search: what it reads out on hand-made positions, its bookkeeping, tree reuse, the
+time manager, and the search player on the shipped net.
+
+Positions are ASCII boards (X Black, O White, row 9 on top); most tests judge positions with
+:class:`search_fakes.MaterialEvaluator`, a stand-in that knows only the rules, so what the
+search finds it found by reading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gocnn import coords
+from gocnn.board import BLACK, WHITE, Board
+from gocnn.play.clock import TimeControl, move_budget
+from gocnn.play.players import SearchPlayer
+from gocnn.play.search import PASS, Search, SearchConfig
+
+from search_fakes import MaterialEvaluator
+
+
+def gtp(board: Board, move) -> str:
+    return "pass" if move is None else coords.to_gtp(coords.from_flat(move, board.size), board.size)
+
+
+def best(search: Search, board: Board) -> str:
+    return gtp(board, search.infos()[0].move)
+
+
+# Black's D4 has one liberty left (D3); any other move lets White take it.
+SAVE = """
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . O . . . . .
+. . O X O . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+"""
+
+# White's three stones E5 E4 E3 have one liberty (E2): Black takes them.
+CAPTURE = """
+. . . . . . . . .
+. . . . . . . . .
+. . . . . . . . .
+. . . . X . . . .
+. . . X O X . . .
+. . . X O X . . .
+. . . X O X . . .
+. . . . . . . . .
+. . . . . . . . .
+"""
+
+@pytest.mark.parametrize("diagram, answer", [(SAVE, "D3"), (CAPTURE, "E2")])
+def test_search_finds_the_only_move(diagram, answer):
+    board = Board.from_ascii(diagram, to_move=BLACK, komi=0)
+    search = Search(MaterialEvaluator(tactical=True), SearchConfig(visits=300, batch=4))
+    search.run(board)
+    assert best(search, board) == answer
+    top = search.infos()[0]
+    assert top.visits > 3 * search.infos()[1].visits  # not a coin toss
+
+
+def test_visit_counts_add_up():
+    board = Board.from_ascii(SAVE, to_move=BLACK, komi=0)
+    search = Search(MaterialEvaluator(), SearchConfig(visits=200, batch=8))
+    root = search.run(board)
+    assert root.visits == 200 == sum(m.visits for m in search.infos())
+
+    def check(node):
+        for i, child in enumerate(node.children):
+            if child is None:
+                assert node.N[i] == 0 or node.prior[i] == 0
+                continue
+            if child.expanded:  # its first visit evaluated it; every later one went below
+                assert child.visits == node.N[i] - 1, (i, child.visits, node.N[i])
+                check(child)
+    check(root)
+    assert np.all(root.W <= root.N + 1e-9) and np.all(root.W >= 0)
+
+
+def test_the_same_seed_gives_the_same_search():
+    board = Board.from_ascii(CAPTURE, to_move=BLACK, komi=0)
+    runs = []
+    for _ in range(2):
+        search = Search(MaterialEvaluator(), SearchConfig(visits=150, batch=4, seed=7, dirichlet=0.3))
+        root = search.run(board)
+        runs.append((root.N.copy(), root.W.copy()))
+    assert np.array_equal(runs[0][0], runs[1][0]) and np.allclose(runs[0][1], runs[1][1])
+
+
+def test_tree_reuse_keeps_the_chosen_subtree():
+    board = Board.from_ascii(SAVE, to_move=BLACK, komi=0)
+    search = Search(MaterialEvaluator(tactical=True), SearchConfig(visits=300, batch=4))
+    root = search.run(board)
+    i = int(np.argmax(root.N))
+    child = root.children[i]
+    kept = child.visits
+    assert kept > 0
+    board.play(BLACK, int(root.moves[i]))
+    assert search.set_position(board) is child  # the same node, with its visits
+    assert search.root.visits == kept
+    # a position the tree never saw starts afresh
+    other = Board.from_ascii(CAPTURE, to_move=BLACK, komi=0)
+    assert search.set_position(other).visits == 0
+
+
+def test_a_ko_recapture_is_pruned_not_played():
+    board = Board.from_ascii("""
+        . . . . . . . . .
+        . . . . . . . . .
+        . . . . . . . . .
+        . . . X O . . . .
+        . . X O . O . . .
+        . . . X O . . . .
+        . . . . . . . . .
+        . . . . . . . . .
+        . . . . . . . . .
+    """, to_move=BLACK, komi=0)
+    board.play(BLACK, coords.to_flat(coords.from_gtp("E5", 9), 9))  # takes D5: a ko
+    d5 = coords.to_flat(coords.from_gtp("D5", 9), 9)
+    assert board.check(WHITE, d5) is not None  # White may not retake at once
+    search = Search(MaterialEvaluator(tactical=True), SearchConfig(visits=300, batch=4))
+    root = search.run(board)
+    i = int(np.flatnonzero(root.moves == d5)[0])
+    assert root.N[i] == 0 and root.prior[i] == 0  # tried (the tactical prior loves it), pruned
+    for j, m in enumerate(root.moves):
+        if m != PASS and root.N[j] > 0:
+            assert board.check(WHITE, int(m)) is None
+
+
+def test_passing_wins_when_the_opponent_passed_and_we_lead():
+    # late in a settled game, White passed; Black is ahead on the board: passing ends it
+    rows = [". . . . X O . . ."] * 9  # Black owns 45 points, White 36
+    board = Board.from_ascii("\n".join(rows), to_move=BLACK, komi=0)
+    for _ in range(30):  # make it late
+        board.play(board.to_move, None)
+    assert board.last_move[1] is None and board.to_move == BLACK
+    search = Search(MaterialEvaluator(), SearchConfig(visits=100, batch=4))
+    search.run(board)
+    top = search.infos()[0]
+    assert top.move is None and top.winrate == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("tc, left, move", [
+    (TimeControl("absolute", 600), (600, 0), 0),
+    (TimeControl("absolute", 600), (12, 0), 150),
+    (TimeControl("absolute", 60), (1.0, 0), 250),
+    (TimeControl("canadian", 600, 300, 25), (30, 5), 200),
+    (TimeControl("canadian", 0, 60, 10), (2.0, 3), 100),
+    (TimeControl("byoyomi", 300, 30, 5), (0, 0), 180),
+    (TimeControl("byoyomi", 300, 10, 3), (10, 1), 190),
+    (TimeControl("byoyomi", 1200, 30, 5), (700, 0), 20),
+])
+def test_the_time_manager_stays_inside_the_time_left(tc, left, move):
+    budget = move_budget(tc, left, 19, move)
+    seconds, stones = left
+    available = seconds / stones if stones else (seconds if seconds > 0 else tc.byo_time)
+    assert 0 < budget
+    assert budget <= max(0.05, available * 0.85), (budget, available)
+
+
+def test_no_clock_means_the_players_own_limit():
+    assert move_budget(TimeControl(), None, 19, 10) is None
+    assert move_budget(TimeControl(), None, 19, 10, cap=2.0) == 2.0
+    assert move_budget(TimeControl("absolute", 600), (600, 0), 19, 0, cap=2.0) == 2.0
+
+
+def test_search_player_on_the_shipped_net_plays_and_analyses():
+    player = SearchPlayer(visits=24, seed=1)
+    board = Board(19)
+    for v in ("Q16", "D4", "Q4"):
+        board.play(board.to_move, coords.to_flat(coords.from_gtp(v, 19), 19))
+    decision = player.decide(board)
+    assert isinstance(decision.move, int) and board.check(board.to_move, decision.move) is None
+    analysis = player.last_analysis
+    assert analysis.visits == 24 == sum(m.visits for m in analysis.moves)
+    assert all(0 <= m.winrate <= 1 and m.pv[0] == m.move for m in analysis.moves)
+    assert analysis.moves[0].move == decision.move
+    # visits=1 is the policy alone: the net's favourite legal move
+    policy_only = SearchPlayer(visits=1).decide(board)
+    assert policy_only.move == int(np.argmax(SearchPlayer(visits=1).policy(board)))
