@@ -3,9 +3,10 @@
 Positions come from real games (``--data``, default the repository's KGS sample), a dozen from
 the opening to the end of each of ``--games`` games.  For each, in turn, the same run times
 
-* ours: ``genmove`` through :meth:`gocnn.gtp.GtpEngine.handle` - parsing, feature encoding,
-  the forward pass, legal masking, eye / self-atari / superko checks, the late-game playout
-  estimate, the reply;
+* ours: ``genmove`` through :meth:`gocnn.gtp.GtpEngine.handle` with the policy alone (what
+  ``gocnn gtp --visits 1`` plays; a search of N visits costs about N of these) - parsing,
+  feature encoding, the forward pass, legal masking, eye / self-atari / superko checks, the
+  late-game playout estimate, the reply;
 * the peer: the bare net forward on the already-encoded planes (batch of 1 or 8 symmetries).
 
 The first round warms caches and is not counted.  It prints median and p95 milliseconds of both,
@@ -61,7 +62,7 @@ def run(opts) -> BenchResult:
     bm, bp = t["bare"].ms(50), t["bare"].ms(95)
     return BenchResult(
         "gtp", 1000 / om, "genmoves/s", "bare net forward", 1000 / bm,
-        extra={"model": label, "board_size": size, "positions": len(boards),
+        extra={"model": label, "board_size": size, "positions": len(boards), "visits": 1,
                "rounds": len(t["ours"].wall) // len(boards),
                "genmove_ms_median": round(om, 3), "genmove_ms_p95": round(op, 3),
                "forward_ms_median": round(bm, 3), "forward_ms_p95": round(bp, 3),
