@@ -1,7 +1,9 @@
-"""``gocnn bench infer``: a move at batch 1 with the net (``--model``, default the shipped net):
-feature encoding, the forward pass, masking and the softmax - what genmove pays for the net -
-against the bare forward of the same net on the ready planes.  Both run position by position in
-turn on real positions; ``rate`` is 1 / the median time, with the p95 beside it."""
+"""``gocnn bench infer``: a move's worth of the net at batch 1 (``--model``, default the shipped
+net) through :class:`gocnn.model.evaluator.Evaluator`, the one way the engine asks a net:
+feature encoding, the forward pass (bf16 autocast where :func:`gocnn.util.default_amp` says),
+masking and the softmax - against the bare forward of the same net, in the same number format,
+on the ready planes.  Both run position by position in turn on real positions; ``rate`` is
+1 / the median time, with the p95 beside it."""
 
 from __future__ import annotations
 
@@ -17,31 +19,28 @@ def run(opts) -> BenchResult:
 
     from gocnn import features
     from gocnn.engine import resolve_model_path
-    from gocnn.model import for_inference, load_model
+    from gocnn.model.evaluator import Evaluator
 
     path = resolve_model_path(opts.model)
-    net, cfg, _ = load_model(path)
-    for_inference(net)
-    boards = positions(opts.data, opts.games, cfg.board_size)
-    planes = {id(b): torch.from_numpy(features.encode(b, cfg.features)).float()[None] for b in boards}
+    ev = Evaluator.load(path)
+    boards = positions(opts.data, opts.games, ev.config.board_size)
+    items = [(b, torch.from_numpy(features.encode(b, ev.config.features)).float()[None]) for b in boards]
 
-    def ours(board):
-        x = torch.from_numpy(features.encode(board, cfg.features)).float()[None]
-        with torch.inference_mode():
-            logits = net(x)[0]
-            logits = logits.masked_fill(x[0, 2].reshape(-1) == 0, float("-inf"))
-            torch.softmax(logits, 0).numpy()
+    def ours(item):
+        ev.evaluate_one(item[0])
 
-    def bare(board):
-        with torch.inference_mode():
-            net(planes[id(board)])
+    def bare(item):
+        with torch.inference_mode(), torch.autocast(ev.device.type, torch.bfloat16, enabled=ev.amp):
+            ev.net(item[1])
 
-    t = measure({"ours": ours, "bare": bare}, boards, seconds=opts.seconds, warmup=1)
+    t = measure({"ours": ours, "bare": bare}, items, seconds=opts.seconds, warmup=1)
     ms, p95, bare_ms = t["ours"].ms(50), t["ours"].ms(95), t["bare"].ms(50)
+    fmt = "bf16 autocast" if ev.amp else "fp32"
     return BenchResult(
         "infer", 1000 / ms, "moves/s", PEER, 1000 / bare_ms,
-        extra={"model": str(path), "positions": len(boards), "ms_per_move": round(ms, 3),
+        extra={"model": str(path), "positions": len(boards), "amp": ev.amp, "ms_per_move": round(ms, 3),
                "p95_ms": round(p95, 3), "peer_ms": round(bare_ms, 3), "overhead": round(ms / bare_ms - 1, 3)},
-        lines=[f"infer: {path.name}, {len(boards)} positions, {torch.get_num_threads()} thread(s)",
-               f"  features + forward {ms:.2f} ms/move (p95 {p95:.2f} ms)",
-               f"  bare forward       {bare_ms:.2f} ms", f"  overhead {ms / bare_ms - 1:.1%}"])
+        lines=[f"infer: {path.name}, {len(boards)} positions, {torch.get_num_threads()} thread(s), {fmt}",
+               f"  evaluator (features, forward, mask, softmax) {ms:.2f} ms/move (p95 {p95:.2f} ms)",
+               f"  bare forward                                 {bare_ms:.2f} ms",
+               f"  overhead {ms / bare_ms - 1:.1%}"])
