@@ -1,11 +1,12 @@
 """The gocnn terminal UI: play the net, see what it thinks, review games.
 
-State lives here, in :class:`GoApp`: the board, the game line (the history of the whole game,
-which review mode steps through), whose colour is whose, the clocks and the result.  Widgets
-only draw what the app hands them (:class:`~gocnn.tui.board_view.BoardState`, text) and post
-messages (a clicked point).  The player - the net, or any object with the
-:class:`gocnn.engine.Player` protocol - is only called from worker threads, so the UI never
-waits for it.
+The game itself - the board, the game line that review steps through, whose colour is whose,
+the clocks and the result - is a :class:`~gocnn.tui.session.GameSession`, plain Python with
+its own tests.  :class:`GoApp` renders it: every change of the game bumps the reactive
+``version``, whose watcher redraws and asks the net what comes next.  Widgets only draw what
+the app hands them (:class:`~gocnn.tui.board_view.BoardState`, text) and post messages (a
+clicked point).  The player - the net, or any object with the :class:`gocnn.engine.Player`
+protocol - is only called from worker threads, so the UI never waits for it.
 """
 
 from __future__ import annotations
@@ -24,29 +25,25 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
 from gocnn import coords
-from gocnn.board import BLACK, COLOR_NAMES, WHITE, Board, IllegalMove, opponent
+from gocnn.board import BLACK, COLOR_NAMES, WHITE, Board, IllegalMove
 from gocnn.engine import RESIGN
 from gocnn.tui import analysis
 from gocnn.tui.board_view import DEAD, STONE, BoardState, BoardView, _fit, board_dims
-from gocnn.tui.screens import (ChooseGameScreen, ConfirmScreen, GameSettings, HelpScreen, NewGameScreen,
-                               PathScreen)
-from gocnn.tui.sgfio import GameRecord, archive_games, is_archive, load_sgf, parse_sgf, save_sgf
+from gocnn.tui.screens import ChooseGameScreen, ConfirmScreen, HelpScreen, NewGameScreen, PathScreen
+from gocnn.tui.session import LETTER, GameSession, GameSettings
+from gocnn.tui.sgfio import GameRecord, archive_games, is_archive, load_sgf, parse_sgf
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 SIDE_W = 34  # the side panel's width (gocnn.tcss)
 PANEL_BELOW_MIN = 8  # rows the side panel needs to move below the board
-LETTER = {BLACK: "B", WHITE: "W"}
 
 
 class _Abandoned(Exception):
     """A worker gave up waiting for the player (cancelled, or the app is closing)."""
-
-
-def default_komi(handicap: int) -> float:
-    return 0.5 if handicap else 7.5
 
 
 class GoApp(App):
@@ -58,6 +55,7 @@ class GoApp(App):
 
     CSS_PATH = "gocnn.tcss"
     TITLE = "gocnn"
+    version = reactive(0, init=False)  # bumped by every change of the game; the watcher redraws
     ENABLE_COMMAND_PALETTE = False
 
     BINDINGS = [
@@ -89,8 +87,8 @@ class GoApp(App):
                  on_ready=None, seed: int | None = None):
         super().__init__()
         self._rng = random.Random(seed)
-        self.settings = GameSettings(size, color, handicap, komi)
         self.main_time = main_time  # minutes per side, or None
+        self.game = GameSession(GameSettings(size, color, handicap, komi), main_time=main_time)
         self._archive = sgf_path if record is None and sgf_path and is_archive(sgf_path) else None
         if record is None and sgf_path and not self._archive:
             record = load_sgf(sgf_path)
@@ -104,26 +102,12 @@ class GoApp(App):
         self._player_lock = threading.Lock()
         if player is not None:
             self._player_ready.set()
-        # the game
-        self.board = Board(size, komi=komi if komi is not None else default_komi(handicap))
-        self.line: list[tuple] = []  # the whole game's history; review steps through it
-        self.human = BLACK
-        self.names = {BLACK: "You", WHITE: "gocnn"}
-        self.vs_net = True  # names are "You" and the net's; False while the names are a record's
         self.player_notice: str | None = None  # why the player is not the net (a random player)
         self._plays_size: dict[int, bool] = {}
-        self.result: str | None = None
-        self.result_note = ""
-        self.dead: set[int] = set()
-        self.owner: list[int] | None = None
-        self.scored_by_passes = False
-        self.review: int | None = None  # moves shown in review mode, None while playing
-        self._review_from_play = False
+        # what the screen adds to the game
         self.cursor = 0
         self.show_heat = False
         self.hint: int | None = None
-        self.dirty = False
-        self.clock: dict[int, float] | None = None
         self._clock_at = time.monotonic()
         # the net's thinking
         self.thinking = False
@@ -132,10 +116,24 @@ class GoApp(App):
         self._spin = 0
         self._status = Text("")
         self._status_rows = 1
-        self._changes = 0  # changes of position so far; a status message expires with them
-        self._status_at = 0
+        self._status_at = 0  # the version a status message was said at; it expires with it
         self.ready_at: float | None = None  # perf_counter when the first screen was up
         self.net_ready_at: float | None = None
+
+    # the game as the screen and the tests read it
+    board = property(lambda self: self.game.board)
+    review = property(lambda self: self.game.review)
+    result = property(lambda self: self.game.result)
+    human = property(lambda self: self.game.human)
+    names = property(lambda self: self.game.names)
+    dead = property(lambda self: self.game.dead)
+    dirty = property(lambda self: self.game.dirty)
+    clock = property(lambda self: self.game.clock)
+    settings = property(lambda self: self.game.settings)
+    scored_by_passes = property(lambda self: self.game.scored_by_passes)
+    total_moves = property(lambda self: self.game.total_moves)
+    engine_color = property(lambda self: self.game.engine_color)
+    playing = property(lambda self: self.game.playing)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -229,8 +227,7 @@ class GoApp(App):
 
     def _player_loaded(self, notice: str | None) -> None:
         self.net_ready_at = time.perf_counter()
-        if self.vs_net:  # a record's PB/PW stay as they are
-            self.names[self.engine_color] = self._engine_name()
+        self.game.set_engine_name(self._engine_name())  # a record's PB/PW stay as they are
         if notice:
             self.player_notice = notice  # shown for as long as it holds, not one move
             self.set_status(notice, error=True)
@@ -267,69 +264,34 @@ class GoApp(App):
         return f"gocnn ({name})"
 
     # ------------------------------------------------------------------ game state changes
-    @property
-    def engine_color(self) -> int:
-        return opponent(self.human)
-
-    @property
-    def playing(self) -> bool:
-        """A game in progress, shown at its current move (not reviewing, not over)."""
-        return self.review is None and self.result is None
-
     def start_game(self, settings: GameSettings) -> None:
         self._cancel_thinking()
-        self.settings = settings
-        komi = settings.komi if settings.komi is not None else default_komi(settings.handicap)
-        self.board = Board(settings.size, komi=komi)
-        if settings.handicap:
-            self.board.place_handicap(settings.handicap)
         color = settings.color if settings.color != "random" else self._rng.choice(["black", "white"])
-        self.human = BLACK if color == "black" else WHITE
-        self.names = {self.human: "You", self.engine_color: self._engine_name()}
-        self.vs_net = True
-        self.line = list(self.board.history)
-        self._clear_result()
-        self.review = None
-        self.hint = None
-        self.dirty = False
+        human = BLACK if color == "black" else WHITE
+        self._new_game(GameSession(settings, human=human, engine_name=self._engine_name(),
+                                   main_time=self.main_time))
         self.sgf_path = None
-        self.cursor = self._center()
-        self._reset_clock()
         handicap = f", {settings.handicap} handicap stones" if settings.handicap else ""
-        self.set_status(f"New game {settings.size}x{settings.size}{handicap}, komi {komi:g}: "
+        self.set_status(f"New game {settings.size}x{settings.size}{handicap}, komi {self.board.komi:g}: "
                         f"you play {COLOR_NAMES[self.human]}.")
         self._after_change()
+
+    def _new_game(self, game: GameSession) -> None:
+        self._generation += 1  # late answers about the old game are dropped
+        self.game = game
+        self.hint = None
+        self.cursor = self._center()
+        self._clock_at = time.monotonic()
 
     def _center(self) -> int:
         return (self.board.size // 2) * self.board.size + self.board.size // 2
 
-    def _clear_result(self) -> None:
-        self._generation += 1
-        self.result, self.result_note = None, ""
-        self.dead, self.owner, self.scored_by_passes = set(), None, False
-
-    def _reset_clock(self) -> None:
-        self.clock = None if not self.main_time else {BLACK: self.main_time * 60.0, WHITE: self.main_time * 60.0}
-        self._clock_at = time.monotonic()
-
     def _open_record(self, rec: GameRecord) -> None:
         self._cancel_thinking()
-        self.board = Board(rec.size, komi=rec.komi)
-        self.line = list(rec.history)
-        self.names = {BLACK: rec.black or "Black", WHITE: rec.white or "White"}
-        self.vs_net = False
-        self.settings = GameSettings(rec.size, self.settings.color, rec.handicap, rec.komi)
-        self._clear_result()
-        self.result = rec.result or None
-        self.result_note = "from the record" if rec.result else ""
-        self.dirty = False
-        self.hint = None
-        self.clock = None
-        self.cursor = self._center()
-        self._review_from_play = False
-        self._set_review(0)
-        moves = len([e for e in self.line if e[0] == "move"])
-        message = f"Opened a {rec.size}x{rec.size} game of {moves} moves: review with left/right, c to play on."
+        self._new_game(GameSession.from_record(rec, self.settings.color))
+        message = (f"Opened a {rec.size}x{rec.size} game of {self.total_moves} moves: "
+                   "review with left/right, c to play on.")
+        self._after_change()
         if rec.problems:
             self.set_status(message + " " + rec.problems[0], error=True)
         else:
@@ -337,21 +299,17 @@ class GoApp(App):
 
     def _play(self, color: int, point: int | None) -> None:
         """Play a checked move on the game line and carry on (end of game, the net's turn)."""
-        self.board.play(color, point)
-        self.line = list(self.board.history)
-        self.dirty = True
+        ended = self.game.play(color, point)
         self.hint = None
         if point is not None and color == self.human:
             self.cursor = point
-        if self.board.passes >= 2:
-            self._end_by_passes()
+        if ended:
+            self._end_by_passes(ended)
         self._after_change()
 
-    def _end_by_passes(self, why: str = "Two passes") -> None:
+    def _end_by_passes(self, why: str) -> None:
         self._cancel_thinking()
-        self.result = "?"
-        self.scored_by_passes = True
-        self.result_note = "counting: estimating the dead stones..."
+        self.game.begin_scoring()
         self.set_status(f"{why}: the game is over; counting...")
         self._score(self._generation, self.board.copy())
 
@@ -363,28 +321,22 @@ class GoApp(App):
     def _scored(self, generation: int, dead, score, owner) -> None:
         if generation != self._generation or not self.scored_by_passes:
             return
-        self.dead, self.owner = set(dead), owner
-        self.result = score.result
-        self.result_note = "area score, dead stones estimated"
+        self.game.scored(dead, score, owner)
         black, white, _ = self.board.area(self.dead)
         self.set_status(f"Game over: {self.result} (area B {black}, W {white} + komi {self.board.komi:g}; "
                         f"dead stones marked {DEAD[BLACK]} {DEAD[WHITE]}: click a chain to change it).")
         self._refresh()
 
-    def _rescore(self) -> None:
-        score = self.board.score(self.dead)
-        self.owner = self.board.area(self.dead)[2]
-        self.result = score.result
-
-    def _end(self, result: str, note: str) -> None:
-        self.result, self.result_note = result, note
-        self.dirty = True
+    def _ended(self) -> None:
+        """The game ended by resignation or time."""
         self._cancel_thinking()
-        self.set_status(f"Game over: {result} ({note}).")
+        self.set_status(f"Game over: {self.result} ({self.game.result_note}).")
         self._after_change()
 
     def _after_change(self) -> None:
-        self._changes += 1
+        self.version += 1
+
+    def watch_version(self) -> None:
         self._refresh()
         self._request_analysis()
         self._maybe_engine_turn()
@@ -450,7 +402,8 @@ class GoApp(App):
         self._spinner.pause()
         color = self.engine_color
         if move == RESIGN:
-            self._end(f"{LETTER[self.human]}+R", f"{COLOR_NAMES[color]} ({self.names[color]}) resigned")
+            self.game.resign(color)
+            self._ended()
             return
         try:
             self._play(color, move)
@@ -469,7 +422,7 @@ class GoApp(App):
     def _boards_to_analyse(self) -> list[Board]:
         boards = [self.board]
         if self.review:
-            boards.append(self._position_after(self.review - 1))
+            boards.append(self.game.position_after(self.review - 1))
         return boards
 
     def _request_analysis(self) -> None:
@@ -502,27 +455,8 @@ class GoApp(App):
         return self._policies.get(self._key(board))
 
     # ------------------------------------------------------------------ review
-    def _move_entries(self) -> list[int]:
-        return [i for i, e in enumerate(self.line) if e[0] == "move"]
-
-    @property
-    def total_moves(self) -> int:
-        return len(self._move_entries())
-
-    def _position_after(self, moves: int) -> Board:
-        idx = self._move_entries()
-        if moves <= 0:
-            prefix = self.line[: idx[0]] if idx else self.line
-        else:
-            prefix = self.line[: idx[moves - 1] + 1]
-        board = Board(self.board.size, komi=self.board.komi)
-        board.replay(prefix)
-        return board
-
     def _set_review(self, moves: int) -> None:
-        moves = max(0, min(self.total_moves, moves))
-        self.review = moves
-        self.board = self._position_after(moves)
+        self.game.set_review(moves)
         self.hint = None
         self._after_change()
 
@@ -532,7 +466,7 @@ class GoApp(App):
         outlives one more change (the move it announces) and then goes, so no message
         lingers moves later; what must stay (the result, notices) lives in the panel."""
         self._status = Text(message, style="bold red" if error else "")
-        self._status_at = self._changes
+        self._status_at = self.version
         self._refresh_status()
 
     def _refresh_status(self) -> None:
@@ -557,7 +491,7 @@ class GoApp(App):
             line.append(f"{SPINNER[self._spin % len(SPINNER)]} ", style="bold")
             line.append("the net is thinking... " if self._player_ready.is_set() else "loading the net... ",
                         style="italic")
-        if self._changes - self._status_at <= 1:
+        if self.version - self._status_at <= 1:
             line.append_text(self._status)
         return line
 
@@ -568,13 +502,9 @@ class GoApp(App):
     def _tick_clock(self) -> None:
         now = time.monotonic()
         elapsed, self._clock_at = now - self._clock_at, now
-        if self.clock is None or not self.playing:
-            return
-        color = self.board.to_move
-        self.clock[color] = max(0.0, self.clock[color] - elapsed)
-        if self.clock[color] == 0.0:
-            self._end(f"{LETTER[opponent(color)]}+T", f"{COLOR_NAMES[color]} ran out of time")
-        else:
+        if self.game.tick(elapsed):
+            self._ended()
+        elif self.clock is not None and self.playing:
             self._refresh_info()
 
     def _refresh(self) -> None:
@@ -593,7 +523,7 @@ class GoApp(App):
             top=top if self.show_heat else (),
             hint=self.hint,
             dead=frozenset(self.dead),
-            owner=tuple(self.owner) if self.owner is not None else None,
+            owner=tuple(self.game.owner) if self.game.owner is not None else None,
         )
         self.query_one(BoardView).state = state
         self._refresh_info()
@@ -701,8 +631,8 @@ class GoApp(App):
     def _notes_text(self) -> Text:
         t = Text()
         if self.review is not None and self.review > 0:
-            before = self._position_after(self.review - 1)
-            color, point = self._position_after(self.review).last_move
+            before = self.game.position_after(self.review - 1)
+            color, point = self.board.last_move
             played = self._gtp(point)
             t.append(f"Move {self.review}: {COLOR_NAMES[color]} {played}\n", style="bold")
             probs = self.policy_of(before)
@@ -719,8 +649,8 @@ class GoApp(App):
             t.append("←/→ Home/End step, c plays on\n", style="dim")
         if self.result is not None:
             t.append(f"Result: {self.result}\n", style="bold")
-            if self.result_note:
-                t.append(f"  {self.result_note}\n", style="italic")
+            if self.game.result_note:
+                t.append(f"  {self.game.result_note}\n", style="italic")
             if self.scored_by_passes:
                 black, white, _ = self.board.area(self.dead)
                 t.append(f"  area B {black}, W {white} + komi {self.board.komi:g}\n")
@@ -784,17 +714,9 @@ class GoApp(App):
         self.place(message.point)
 
     def _toggle_dead(self, point: int) -> None:
-        chain = self.board.chain_stones(point)
-        if not chain:
-            return
-        if point in self.dead:
-            self.dead.difference_update(chain)
-        else:
-            self.dead.update(chain)
-        self._rescore()
-        self.result_note = "area score, dead stones estimated and adjusted"
-        self.set_status(f"Score with your dead stones: {self.result}.")
-        self._refresh()
+        if self.game.toggle_dead(point):
+            self.set_status(f"Score with your dead stones: {self.result}.")
+            self._refresh()
 
     def place(self, point: int) -> None:
         """The human plays ``point`` (flat) if it is their turn and the rules allow it."""
@@ -809,63 +731,42 @@ class GoApp(App):
         self._play(self.human, point)
 
     def _human_may_move(self) -> bool:
-        if self.review is not None:
-            self.set_status("Reviewing: press c to play on from this move, r to go back to the game.", error=True)
-            return False
-        if self.result is not None:
-            self.set_status(f"The game is over ({self.result}): n starts a new one, u takes moves back.", error=True)
-            return False
-        if self.board.to_move != self.human:
-            self.set_status("Wait for the net's move.", error=True)
-            return False
-        return True
+        refusal = self.game.refusal()
+        if refusal:
+            self.set_status(refusal, error=True)
+        return refusal is None
 
     def action_pass_move(self) -> None:
         """Pass.  Two passes in a row end the game: one by each side, or two of yours (the net
         may play on after your pass; passing again says the game is over for you)."""
         if not self._human_may_move():
             return
-        mine = [p for kind, c, p in self.board.history if kind == "move" and c == self.human]
         self.set_status("You passed.")
         self._play(self.human, None)
-        if self.result is None and mine and mine[-1] is None:
-            self._end_by_passes("You passed twice in a row")
 
     def action_resign(self) -> None:
         if not self.playing:
             return
 
         def answer(yes: bool | None) -> None:
-            if yes:
-                self._end(f"{LETTER[self.engine_color]}+R", "you resigned")
+            if yes and self.playing:
+                self.game.resign(self.human)
+                self._ended()
         self.push_screen(ConfirmScreen("Resign this game?", "Resign", "Play on"), answer)
 
     def action_undo(self) -> None:
         """Take back the human's last move and the net's reply to it."""
         if self.review is not None:
             return
-        if self.thinking:  # the net has not answered yet: take back the human's move alone
-            self._cancel_thinking()
-            self._undo_one()
-        else:
-            moves = [c for kind, c, _ in self.board.history if kind == "move"]
-            if not moves:
-                self.set_status("Nothing to undo.", error=True)
-                return
-            if moves[-1] == self.engine_color:
-                self._undo_one()
-                moves.pop()
-            if moves and moves[-1] == self.human:
-                self._undo_one()
-        self._clear_result()
-        self.line = list(self.board.history)
+        thinking = self.thinking  # the net has not answered yet: take back the human's move alone
+        self._cancel_thinking()
+        self._generation += 1  # a count of the dead stones still running is dropped too
+        if not self.game.undo(net_thinking=thinking):
+            self.set_status("Nothing to undo.", error=True)
+            return
         self.hint = None
         self.set_status(f"Taken back; move {self.board.move_number() + 1} to play.")
         self._after_change()
-
-    def _undo_one(self) -> None:
-        if self.board.history and self.board.history[-1][0] == "move":
-            self.board.undo()
 
     def action_hint(self) -> None:
         if not self.playing or self.board.to_move != self.human:
@@ -893,15 +794,12 @@ class GoApp(App):
     def action_review(self) -> None:
         if self.review is None:
             self._cancel_thinking()  # the net's turn comes back with the game
-            self._review_from_play = self.result is None
-            self._set_review(self.board.move_number())
+            self.game.enter_review()
+            self.hint = None
+            self._after_change()
             self.set_status("Review: ←/→ step, Home/End jump, c plays on from here, r returns.")
         else:
-            self.review = None
-            self.board = Board(self.board.size, komi=self.board.komi)
-            self.board.replay(self.line)
-            if not self._review_from_play:
-                self.human = self.board.to_move if self.result is None else self.human
+            self.game.leave_review()
             self.set_status("Back to the game.")
             self._after_change()
 
@@ -920,7 +818,7 @@ class GoApp(App):
     def action_continue_here(self) -> None:
         if self.review is None:
             return
-        later = self.total_moves - self.review
+        later = self.game.later_moves
         if later > 0:
             self._unless_unsaved(f"Playing on from move {self.review} drops the {later} later moves "
                                  "of this unsaved game. Go on?", self._continue_here)
@@ -930,17 +828,10 @@ class GoApp(App):
     def _continue_here(self) -> None:
         if self.review is None:
             return
-        shown = self.review
-        board = self._position_after(shown)
-        self.review = None
-        self.board = board
-        self.line = list(board.history)
-        self._clear_result()
-        self.human = board.to_move
-        self.names = {self.human: "You", self.engine_color: self._engine_name()}
-        self.vs_net = True
-        self.dirty = True
-        self._reset_clock()
+        self._generation += 1
+        shown = self.game.continue_here(self._engine_name())
+        self._clock_at = time.monotonic()
+        self.hint = None
         self.cursor = self._center()
         self.set_status(f"Playing on from move {shown}: you are {COLOR_NAMES[self.human]}.")
         self._after_change()
@@ -964,15 +855,12 @@ class GoApp(App):
         if not path:
             return
         try:
-            written = save_sgf(path, self.line, self.board.size, self.board.komi,
-                               black=self.names[BLACK], white=self.names[WHITE],
-                               result=self.result or "", handicap=self.settings.handicap)
+            written = self.game.save(path)
         except OSError as exc:
             self.set_status(f"Could not save {path}: {exc.strerror or exc}", error=True)
             return
         self.sgf_path = str(written)
-        self.dirty = False
-        self.set_status(f"Saved {len(self._move_entries())} moves to {written}.")
+        self.set_status(f"Saved {self.total_moves} moves to {written}.")
 
     def action_open(self) -> None:
         self._unless_unsaved("The game is not saved. Open another one anyway?",

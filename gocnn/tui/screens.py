@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,14 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 
 from gocnn.board import handicap_points
-
-
-@dataclass(frozen=True)
-class GameSettings:
-    size: int = 19
-    color: str = "black"  # black | white | random
-    handicap: int = 0
-    komi: float | None = None  # None: 7.5, or 0.5 with handicap
+from gocnn.tui.session import GameSettings
 
 
 class NewGameScreen(ModalScreen[GameSettings | None]):
