@@ -554,6 +554,9 @@ async def test_a_net_without_a_policy_for_the_size_says_so_for_as_long_as_it_hol
         await click_point(pilot, "D4")  # moves later it is still there
         assert notice in " ".join(panel(app, "candidates").split())
         assert "%" not in panel(app, "candidates")  # no 1.2% / 1.2% / 1.2% list
+        await pilot.press("t")
+        await settle(pilot)
+        assert app.hint is None and "No hint: this net was trained for 19x19 only" in status(app)
     narrow = GoApp(NineteenOnly(), size=9)
     async with narrow.run_test(size=(50, 24)) as pilot:  # the panel folded: the summary says it
         await settle(pilot)

@@ -220,10 +220,10 @@ class GoApp(App):
         except Exception as exc:  # pragma: no cover - load_player catches its own
             from gocnn.engine import RandomPlayer
             player, notice = RandomPlayer(), f"no net ({exc}): playing random moves"
-        analysis.warm_up_scoring()  # else the net's first answer to a pass waits for numba
         self.player = player
         self._player_ready.set()
         self._from_thread(self._player_loaded, notice)
+        analysis.warm_up_scoring()  # now, not when the net first answers a pass (numba)
 
     def _player_loaded(self, notice: str | None) -> None:
         self.net_ready_at = time.perf_counter()
@@ -771,6 +771,9 @@ class GoApp(App):
     def action_hint(self) -> None:
         if not self.playing or self.board.to_move != self.human:
             self.set_status("A hint is for your turn.", error=True)
+            return
+        if self.net_notice() and self._plays_size.get(self.board.size, True) is False:
+            self.set_status(f"No hint: {self.net_notice()}.", error=True)
             return
         probs = self.policy_of(self.board)
         if probs is None:

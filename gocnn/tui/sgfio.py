@@ -165,8 +165,9 @@ def load_sgf(path: str | Path) -> GameRecord:
     except OSError as exc:
         raise GocnnError(f"cannot read {path}: {exc.strerror or exc}") from None
     if data.startswith(_COMPRESSED) or data[257:262] == b"ustar":
-        raise GocnnError(f"{path} is a compressed file or an archive, not SGF text: name it "
-                         ".zip, .tar.gz, .tgz, .tar.bz2 or .tar.xz to pick a game from it")
+        raise GocnnError(f"{path} is a compressed file or an archive, not SGF text: decompress it "
+                         "(gunzip, bunzip2, unxz), or name an archive of games .zip, .tar.gz, .tgz, "
+                         ".tar.bz2 or .tar.xz to pick a game from it")
     return parse_sgf(data)
 
 
