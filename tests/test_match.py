@@ -31,8 +31,8 @@ def gocnn_cmd(*args: str) -> str:
 @pytest.mark.gnugo
 def test_full_game_against_gnugo_both_engines_agree_on_the_score(gnugo, tiny_net, tmp_path):
     gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules"
-    games, summary = run_match(gocnn_cmd("--model", str(tiny_net), "--resign", "1"), gnu, games=1,
-                               size=9, komi=7.5, out=tmp_path, move_time=120)
+    games, summary = run_match(gocnn_cmd("--model", str(tiny_net), "--resign", "1", "--visits", "1"), gnu,
+                               games=1, size=9, komi=7.5, out=tmp_path, move_time=120)
     g = games[0]
     assert g.reason == "two passes", g
     assert g.result[:2] in ("B+", "W+")
@@ -42,6 +42,21 @@ def test_full_game_against_gnugo_both_engines_agree_on_the_score(gnugo, tiny_net
     assert "SZ[9]" in sgf and f"RE[{g.result}]" in sgf and "PB[gocnn" in sgf and "PW[GNU Go" in sgf
     assert summary["engines"]["B"]["wins"] + summary["engines"]["A"]["wins"] == 1
     assert summary["engines"]["A"]["sec_per_move"] > 0
+
+
+@pytest.mark.gnugo
+def test_a_full_game_with_search_on_both_engines_agree_on_the_score(gnugo, tmp_path):
+    """The shipped net searching (a few visits a move, to keep the test short) against GNU Go
+    level 1 on 9x9: the game ends by two passes, and both engines count it as the referee does."""
+    from gocnn.model import plays_size, read_config
+    from gocnn.engine import default_model_path
+    size = 9 if plays_size(read_config(default_model_path()), 9) else 19  # v1-v5 nets play 19x19 only
+    gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules"
+    games, _ = run_match(gocnn_cmd("--resign", "1", "--visits", "16"), gnu, games=1, size=size, komi=7.5,
+                         out=tmp_path, move_time=120)
+    g = games[0]
+    assert g.reason == "two passes", g
+    assert g.engine_scores["A"] == g.engine_scores["B"] == g.result, g
 
 
 @pytest.mark.gnugo

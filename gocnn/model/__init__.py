@@ -362,6 +362,15 @@ def read_metadata(path) -> dict[str, str]:
     return meta
 
 
+def read_config(path):
+    """The config a model file carries (its header only: no weights read, cheap)."""
+    meta = read_metadata(path)
+    try:
+        return config_from_json(meta.get("config_kind", ""), json.loads(meta["config"]))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise GocnnError(f"{path}: bad model config in the metadata: {exc}") from None
+
+
 def load_model(path, device="cpu") -> tuple[nn.Module, object, dict]:
     """(net in eval mode on ``device``, config, facts) rebuilt from the file alone.
 
