@@ -555,59 +555,85 @@ def cmd_train(args) -> int:
 PHASES = (("moves 1-50", 0, 50), ("moves 51-150", 50, 150), ("moves 151+", 150, 10 ** 9))
 
 
-def evaluate_games(net, cfg, records, symmetries: int = 1, batch: int = 256, device="cpu") -> dict:
-    """Top-1, top-5 and log-loss over every (non-pass) move of the games, by game phase."""
-    from gocnn.features import apply_symmetry, encode_game, invert_policy
-    size = cfg.board_size
-    sums = {name: np.zeros(4) for name, _, _ in PHASES}  # n, top1, top5, loss
-    games = 0
+def _eval_batch(net, x: torch.Tensor, komi: torch.Tensor, symmetries: int, size: int, heads: bool):
+    """(log-probabilities over the points, the mover's win chance or None) for a batch, the
+    policy averaged over the symmetries as probabilities, the value as chances."""
+    from gocnn.features import apply_symmetry, invert_policy
+    probs, value = 0, 0
+    for k in range(symmetries):
+        xk = x if k == 0 else torch.from_numpy(np.ascontiguousarray(apply_symmetry(x.cpu().numpy(), k))).to(x.device)
+        out = net(xk, komi, heads=True) if heads else {"policy": net(xk)}
+        pk = torch.softmax(masked_logits(out["policy"].float(), xk), dim=1).cpu().numpy()
+        probs = probs + (invert_policy(pk, k, size) if k else pk)
+        if "value" in out:
+            value = value + torch.sigmoid(out["value"].float()).cpu().numpy()
+    logp = torch.from_numpy(np.log(np.maximum(probs / symmetries, 1e-12)))
+    return logp, (value / symmetries if heads and not isinstance(value, int) else None)
 
-    def flush(planes, labels, phase):
+
+def evaluate_games(net, cfg, records, symmetries: int = 1, batch: int = 256, device="cpu") -> dict:
+    """Top-1, top-5 and log-loss over every (non-pass) move of the games, by game phase; for a
+    net with a value head also the Brier score of its win chance against each game's winner
+    (the constant 0.5 scores 0.25) and how often it names the winner, by phase.  Games of every
+    board size the net plays are read (``sizes`` counts them)."""
+    from gocnn.features import encode_game
+    from gocnn.model import plays_size
+    heads = has_heads(cfg)
+    # n, top1, top5, loss, value n, brier, winner right
+    sums = {name: np.zeros(7) for name, _, _ in PHASES}
+    games = 0
+    sizes: dict[int, int] = {}
+
+    def flush(size, planes, labels, phase, komi, won):
         x = torch.from_numpy(np.concatenate(planes)).float().to(device)
-        y = torch.from_numpy(np.concatenate(labels)).to(device)
-        ph = np.concatenate(phase)
+        y = torch.from_numpy(np.concatenate(labels))
+        ph, won = np.concatenate(phase), np.concatenate(won)
         with torch.inference_mode():
-            if symmetries == 1:
-                logits = masked_logits(net(x).float(), x)
-                logp = torch.log_softmax(logits, dim=1)
-            else:
-                probs = 0
-                for k in range(8):
-                    xk = torch.from_numpy(np.ascontiguousarray(apply_symmetry(x.cpu().numpy(), k))).to(device)
-                    pk = torch.softmax(masked_logits(net(xk).float(), xk), dim=1).cpu().numpy()
-                    probs = probs + invert_policy(pk, k, size)
-                logp = torch.from_numpy(np.log(np.maximum(probs / 8, 1e-12))).to(device)
-            top1 = topk_hits(logp, y, 1).cpu().numpy()
-            top5 = topk_hits(logp, y, 5).cpu().numpy()
-            loss = -logp.gather(1, y[:, None]).squeeze(1).cpu().numpy()
+            logp, value = _eval_batch(net, x, torch.from_numpy(np.concatenate(komi)).to(device),
+                                      symmetries, size, heads)
+        top1, top5 = topk_hits(logp, y, 1).numpy(), topk_hits(logp, y, 5).numpy()
+        loss = -logp.gather(1, y[:, None]).squeeze(1).numpy()
+        known = won >= 0
+        brier = (value - won) ** 2 if value is not None else np.zeros(len(y))
+        right = ((value > 0.5) == (won > 0.5)) if value is not None else np.zeros(len(y))
+        vmask = known & (value is not None)
         for i, (name, _, _) in enumerate(PHASES):
             m = ph == i
-            sums[name] += [m.sum(), top1[m].sum(), top5[m].sum(), loss[m].sum()]
+            sums[name] += [m.sum(), top1[m].sum(), top5[m].sum(), loss[m].sum(), (m & vmask).sum(),
+                           brier[m & vmask].sum(), right[m & vmask].sum()]
 
-    planes, labels, phase, pending = [], [], [], 0
+    pending: dict[int, list] = {}
     for rec in records:
-        if rec.size != size:
+        if not plays_size(cfg, rec.size):
             continue
         games += 1
-        x, y, _ = encode_game(rec, cfg.features)
+        sizes[rec.size] = sizes.get(rec.size, 0) + 1
+        x, y, colors = encode_game(rec, cfg.features)
         move_no = np.array([i for i, (_, p) in enumerate(rec.moves) if p is not None])
-        ph = np.digitize(move_no, [50, 150])
-        planes.append(x)
-        labels.append(y)
-        phase.append(ph)
-        pending += len(y)
-        if pending >= batch:
-            flush(planes, labels, phase)
-            planes, labels, phase, pending = [], [], [], 0
-    if pending:
-        flush(planes, labels, phase)
+        winner = rec.winner or 0
+        won = np.where(winner == 0, -1.0, (colors == winner).astype(np.float32))
+        komi = np.where(colors == 2, rec.komi, -rec.komi).astype(np.float32)
+        parts = pending.setdefault(rec.size, [[], [], [], [], []])
+        for part, arr in zip(parts, (x, y, np.digitize(move_no, [50, 150]), komi, won)):
+            part.append(arr)
+        if sum(len(a) for a in parts[1]) >= batch:
+            flush(rec.size, *pending.pop(rec.size))
+    for size, parts in pending.items():
+        if parts[1]:
+            flush(size, *parts)
     total = sum(sums.values())
     n = max(1, total[0])
     out = {"games": games, "positions": int(total[0]), "top1": total[1] / n, "top5": total[2] / n,
-           "log_loss": total[3] / n, "symmetries": symmetries, "phases": {}}
+           "log_loss": total[3] / n, "symmetries": symmetries, "sizes": {str(k): v for k, v in sorted(sizes.items())},
+           "phases": {}}
+    if heads and total[4]:
+        out.update(value_positions=int(total[4]), brier=total[5] / total[4], winner_accuracy=total[6] / total[4],
+                   brier_baseline=0.25)
     for name, s in sums.items():
         k = max(1, s[0])
         out["phases"][name] = {"positions": int(s[0]), "top1": s[1] / k, "top5": s[2] / k, "log_loss": s[3] / k}
+        if heads and s[4]:
+            out["phases"][name].update(brier=s[5] / s[4], winner_accuracy=s[6] / s[4])
     return out
 
 
@@ -632,7 +658,10 @@ def cmd_eval(args) -> int:
             yield rec
 
     try:
-        records = sgf.read_games(args.sgf, sgf.Filters(sizes=(cfg.board_size,)), stats)
+        from gocnn.coords import MAX_SIZE, MIN_SIZE
+        from gocnn.model import plays_size
+        sizes = tuple(n for n in range(MIN_SIZE, MAX_SIZE + 1) if plays_size(cfg, n))
+        records = sgf.read_games(args.sgf, sgf.Filters(sizes=sizes), stats)
         if args.max_games:
             import itertools
             records = itertools.islice(records, args.max_games)
@@ -643,7 +672,8 @@ def cmd_eval(args) -> int:
     finally:
         bar.close()
     if result["games"] == 0:
-        raise GocnnError(f"no {cfg.board_size}x{cfg.board_size} games read from {' '.join(args.sgf)} "
+        plays = f"{cfg.board_size}x{cfg.board_size}" if len(sizes) == 1 else "Go"
+        raise GocnnError(f"no {plays} games read from {' '.join(args.sgf)} "
                          f"({skipped_text(stats.skipped)})")
     result["seconds"] = round(time.perf_counter() - t0, 1)
     result["model"] = str(path)
@@ -654,7 +684,12 @@ def cmd_eval(args) -> int:
         print(f"{result['games']} games, {result['positions']} positions, {args.symmetries} symmetr"
               f"{'y' if args.symmetries == 1 else 'ies'}: top-1 {result['top1']:.2%}  top-5 {result['top5']:.2%}  "
               f"log-loss {result['log_loss']:.3f}")
+        if "brier" in result:
+            print(f"value: Brier {result['brier']:.4f} (0.25 = a coin), winner named "
+                  f"{result['winner_accuracy']:.1%} of {result['value_positions']} positions")
         for name, ph in result["phases"].items():
-            print(f"  {name:14s} {ph['positions']:8d} positions  top-1 {ph['top1']:.2%}  top-5 {ph['top5']:.2%}")
+            value = (f"  Brier {ph['brier']:.4f}  winner {ph['winner_accuracy']:.1%}" if "brier" in ph else "")
+            print(f"  {name:14s} {ph['positions']:8d} positions  top-1 {ph['top1']:.2%}  top-5 {ph['top5']:.2%}"
+                  + value)
         print_skipped(result["skipped"])
     return 0
