@@ -1,0 +1,61 @@
+"""The engines: ``gocnn gtp`` (GTP on stdin/stdout), ``gocnn match`` (a referee between two GTP
+engines) and ``gocnn play`` (the Textual UI); the search options they share."""
+
+from __future__ import annotations
+
+from gocnn.cli.common import _at_least, _between, _lazy
+
+
+# ---------------------------------------------------------------------- engines (issues 6, 7)
+def _add_search(p) -> None:
+    """The search options, the same for every command that plays with search."""
+    p.add_argument("--visits", type=_at_least(1), default=400,
+                   help="search simulations a move (1: the policy alone, one forward pass)")
+    p.add_argument("--time", type=_between(0.01), default=None, metavar="SECONDS",
+                   help="at most this long a move (GTP time_settings/time_left also bound it)")
+    p.add_argument("--mix", type=_between(0, 1), default=None,
+                   help="weight of random playouts in a leaf's value (default: 0 with a value head, "
+                        "1 for a net without one)")
+    p.add_argument("--batch", type=_at_least(1), default=8, help="leaves a net call")
+    p.add_argument("--seed", type=int, default=None, help="search seed (default 0; same seed, same moves)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ... (where the net runs)")
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("gtp", help="GTP engine on stdin/stdout (Sabaki, GoGui, Lizzie, q5Go, KGS)")
+    p.add_argument("--model", default=None, help="model file (default: the shipped net)")
+    p.add_argument("--symmetries", type=int, choices=[1, 8], default=1)
+    p.add_argument("--temperature", type=_between(0), default=0.0,
+                   help="0: the net's favourite move; above 0: sample, for variety")
+    p.add_argument("--resign", type=_between(0, 1), default=0.95,
+                   help="resign when the estimated chance of losing exceeds this (1: never)")
+    p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for the net")
+    p.add_argument("--log", default=None, metavar="FILE", help="log every command and reply here")
+    p.add_argument("--random", action="store_true", help="a random player instead of the net")
+    _add_search(p)
+    p.set_defaults(handler=_lazy("gocnn.gtp:cmd_gtp"))
+
+    p = sub.add_parser("match", help="referee games between two GTP engines")
+    p.add_argument("--black", required=True, metavar="CMD")
+    p.add_argument("--white", required=True, metavar="CMD")
+    p.add_argument("--games", type=int, default=1)
+    p.add_argument("--size", type=int, default=19)
+    p.add_argument("--komi", type=float, default=7.5)
+    p.add_argument("--alternate", action="store_true", help="swap colours every game")
+    p.add_argument("--max-moves", type=int, default=None, help="move cap (default: 3 x points)")
+    p.add_argument("--move-time", type=float, default=60.0, help="seconds allowed per move")
+    p.add_argument("--scorer", default=None, metavar="CMD", help="GTP engine that scores (final_score)")
+    p.add_argument("--out", default=None, metavar="DIR", help="write each game as SGF here")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_lazy("gocnn.match:cmd_match"))
+
+    p = sub.add_parser("play", help="play against the net in the terminal (Textual UI)")
+    p.add_argument("--model", default=None, metavar="FILE",
+                   help="the net (default: the shipped one); a bad file is an error (exit 2)")
+    p.add_argument("--size", type=int, default=19)
+    p.add_argument("--color", choices=["black", "white", "random"], default="black")
+    p.add_argument("--handicap", type=int, default=0)
+    p.add_argument("--komi", type=float, default=None)
+    p.add_argument("--time", type=float, default=None, metavar="MIN", help="main time per side")
+    p.add_argument("--sgf", default=None, metavar="FILE", help="open this game for review")
+    p.set_defaults(handler=_lazy("gocnn.tui:cmd_play"))

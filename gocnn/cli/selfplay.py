@@ -1,0 +1,55 @@
+"""``gocnn selfplay``, ``gocnn rl`` and ``gocnn arena`` (handlers in the selfplay package, loaded on
+first use)."""
+
+from __future__ import annotations
+
+from gocnn.cli.common import _THREADS, _lazy
+
+
+# ---------------------------------------------------------------------- self-play (issue 8)
+def add_parsers(sub) -> None:
+    p = sub.add_parser("selfplay", help="games between nets, written as SGF")
+    p.add_argument("--model", default=None)
+    p.add_argument("--opponent", default=None)
+    p.add_argument("--games", type=int, required=True)
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--size", type=int, default=19)
+    p.add_argument("--komi", type=float, default=7.5)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--random-opening", type=int, default=0, metavar="N")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--batch", type=int, default=64, help="games advanced together per forward pass")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_lazy("selfplay.games:cmd_selfplay"))
+
+    p = sub.add_parser("rl", help="policy-gradient reinforcement from self-play")
+    p.add_argument("--init", default=None, metavar="MODEL")
+    p.add_argument("--out", required=True, metavar="RUN_DIR")
+    p.add_argument("--iterations", type=int, default=10)
+    p.add_argument("--games-per-iteration", type=int, default=128)
+    p.add_argument("--pool-every", type=int, default=5)
+    p.add_argument("--lr", type=float, default=1e-3,
+                   help="SGD step on the summed REINFORCE loss; watch the KL column of metrics.csv "
+                        "(0.07 per step at 1e-3 with 32 games from the shipped net; 3e-3 gave 0.77)")
+    p.add_argument("--max-kl", type=float, default=0.1,
+                   help="shorten a step that moves the policy further than this mean KL (0: never)")
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--threads", type=_THREADS, default=1, help="torch threads (0: torch's choice)")
+    p.add_argument("--size", type=int, default=19)
+    p.add_argument("--komi", type=float, default=7.5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_lazy("selfplay.rl:cmd_rl"))
+
+    p = sub.add_parser("arena", help="win rate between two nets with a 95%% interval")
+    p.add_argument("--a", required=True, metavar="M1")
+    p.add_argument("--b", required=True, metavar="M2")
+    p.add_argument("--games", type=int, default=100)
+    p.add_argument("--size", type=int, default=19)
+    p.add_argument("--komi", type=float, default=7.5)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--temperature", type=float, default=1.0, help="both nets sample at this temperature")
+    p.add_argument("--out", default=None, metavar="DIR", help="write every game there as SGF")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_lazy("selfplay.arena:cmd_arena"))

@@ -1,0 +1,53 @@
+"""``gocnn train`` and ``gocnn eval`` (handlers still in gocnn.train, loaded on first use)."""
+
+from __future__ import annotations
+
+from gocnn.cli.common import _THREADS, _lazy
+
+
+# ---------------------------------------------------------------------- train / eval (issue 5)
+def add_parsers(sub) -> None:
+    p = sub.add_parser("train", help="train a policy net from shards or SGF sources")
+    p.add_argument("--data", nargs="+", required=True, metavar="PATH",
+                   help="a shard directory from 'gocnn data build', or SGF sources")
+    p.add_argument("--out", required=True, metavar="RUN_DIR")
+    p.add_argument("--preset", default=None,
+                   help="net preset (default: small; with --init, a preset with heads the init net "
+                        "lacks starts from its trunk, e.g. --init v5.safetensors --preset pv-small)")
+    p.add_argument("--features", default=None, help="feature set (default: the preset's)")
+    p.add_argument("--steps", type=int, default=None)
+    p.add_argument("--epochs", type=float, default=None)
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--schedule", choices=["cosine", "constant", "step"], default="cosine")
+    p.add_argument("--warmup", type=int, default=200, help="warm-up steps")
+    p.add_argument("--eval-every", type=int, default=1000)
+    p.add_argument("--eval-positions", type=int, default=20000)
+    p.add_argument("--checkpoint-every", type=int, default=500)
+    p.add_argument("--workers", type=int, default=1, help="data loader processes")
+    p.add_argument("--threads", type=_THREADS, default=0, help="torch threads (0: torch's choice)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--amp", choices=["auto", "on", "off"], default="auto",
+                   help="bf16 autocast (auto: on for GPUs and for CPUs with native bf16)")
+    p.add_argument("--value-weight", type=float, default=0.5, help="weight of the value loss")
+    p.add_argument("--ownership-weight", type=float, default=1.0, help="weight of the ownership loss")
+    p.add_argument("--compile", action="store_true", help="torch.compile the net")
+    p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR")
+    p.add_argument("--init", default=None, metavar="MODEL", help="start from these weights")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="stop (with a checkpoint) after this long; --resume continues")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_lazy("gocnn.train:cmd_train"))
+
+    p = sub.add_parser("eval", help="move-prediction accuracy of a net on SGF games")
+    p.add_argument("--model", default=None, help="model file (default: the shipped net)")
+    p.add_argument("--sgf", nargs="+", required=True, metavar="PATH")
+    p.add_argument("--symmetries", type=int, choices=[1, 8], default=1)
+    p.add_argument("--max-games", type=int, default=None)
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--threads", type=_THREADS, default=0, help="torch threads (0: torch's choice)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_lazy("gocnn.train:cmd_eval"))
