@@ -18,7 +18,7 @@ from selfplay.runner import Net, play_games, write_atomic
 
 def run_arena(a, b, games: int, size: int = 19, komi: float = 7.5, seed: int = 0, temperature: float = 1.0,
               batch: int = 64, out=None, device: str | None = None, progress: bool = True,
-              max_moves: int | None = None) -> dict:
+              max_moves: int | None = None, visits: int = 1) -> dict:
     from gocnn.match import wilson
 
     if games < 1:
@@ -39,7 +39,8 @@ def run_arena(a, b, games: int, size: int = 19, komi: float = 7.5, seed: int = 0
             write_atomic(game_path(out_dir, r.index), r.sgf())
 
     results = play_games(nets, specs_for(range(games), seed, True), size=size, komi=komi,
-                         temperature=temperature, batch=batch, on_done=done, max_moves=max_moves)
+                         temperature=temperature, batch=batch, on_done=done, max_moves=max_moves,
+                         visits=visits)
     if bar:
         bar.close()
     wins_a = 0.0
@@ -55,7 +56,7 @@ def run_arena(a, b, games: int, size: int = 19, komi: float = 7.5, seed: int = 0
     return {"a": nets[0].name, "b": nets[1].name, "games": games, "wins_a": wins_a, "wins_b": games - wins_a,
             "win_rate_a": round(wins_a / games, 4), "ci95": [round(lo, 4), round(hi, 4)],
             "a_as_black": as_black, "accept_a": lo > 0.5, "size": size, "komi": komi,
-            "temperature": temperature,
+            "temperature": temperature, "visits": visits,
             "mean_moves": round(sum(len(r.moves) for r in results) / len(results), 1)}
 
 
@@ -63,7 +64,8 @@ def cmd_arena(args) -> int:
     from gocnn.cli import emit_json
 
     res = run_arena(args.a, args.b, args.games, size=args.size, komi=args.komi, seed=args.seed,
-                    temperature=getattr(args, "temperature", 1.0), out=getattr(args, "out", None))
+                    temperature=getattr(args, "temperature", 1.0), out=getattr(args, "out", None),
+                    visits=getattr(args, "visits", 1))
     print(f"arena: {res['a']} won {res['wins_a']:g}/{res['games']} against {res['b']} = "
           f"{res['win_rate_a']:.1%} (95% interval {res['ci95'][0]:.1%} - {res['ci95'][1]:.1%})")
     if args.json:

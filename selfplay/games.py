@@ -65,7 +65,7 @@ def _worker(job: dict, queue) -> None:
 
     play_games(nets, specs_for(job["indices"], job["seed"], len(nets) > 1), size=job["size"],
                komi=job["komi"], temperature=job["temperature"], random_opening=job["random_opening"],
-               max_moves=job.get("max_moves"), batch=job["batch"], on_done=done)
+               max_moves=job.get("max_moves"), batch=job["batch"], on_done=done, visits=job.get("visits", 1))
 
 
 class Progress:
@@ -102,7 +102,7 @@ class Progress:
 def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: float = 7.5,
                  temperature: float = 1.0, random_opening: int = 0, workers: int = 1, batch: int = 64,
                  seed: int = 0, max_moves: int | None = None, device: str | None = None,
-                 progress: bool = True) -> dict:
+                 progress: bool = True, visits: int = 1) -> dict:
     """Play the missing games of ``out`` (0 .. games-1); return a summary."""
     from gocnn.coords import check_size
     from gocnn.engine import resolve_model_path
@@ -120,7 +120,7 @@ def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: fl
     todo = missing_games(out, games)
     job = {"models": models, "out": str(out), "seed": seed, "size": size, "komi": komi,
            "temperature": temperature, "random_opening": random_opening, "batch": batch,
-           "max_moves": max_moves, "device": device or _device()}
+           "max_moves": max_moves, "device": device or _device(), "visits": visits}
     t0 = time.perf_counter()
     bar = Progress(len(todo)) if progress and todo else None
     moves = 0
@@ -180,7 +180,8 @@ def cmd_selfplay(args) -> int:
 
     summary = run_selfplay(args.model, args.out, args.games, opponent=args.opponent, size=args.size,
                            komi=args.komi, temperature=args.temperature, random_opening=args.random_opening,
-                           workers=args.workers, batch=args.batch, seed=args.seed)
+                           workers=args.workers, batch=args.batch, seed=args.seed,
+                           visits=getattr(args, "visits", 1))
     if args.json:
         emit_json(summary)
     else:

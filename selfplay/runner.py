@@ -58,14 +58,19 @@ class Net:
             raise GocnnError(f"cannot load model {p}: {exc}") from exc
         return cls(for_inference(net), cfg, f"{p.stem}-{model_hash(p)}", str(p), device)
 
-    def probs(self, planes: np.ndarray) -> np.ndarray:
-        """Softmax over the points for a stack of planes (N, C, S, S) uint8: one forward pass."""
-        import torch
+    @property
+    def evaluator(self):
+        """The net behind :class:`gocnn.model.evaluator.Evaluator` (the one softmax and
+        masking path), made on first use."""
+        ev = getattr(self, "_evaluator", None)
+        if ev is None:
+            from gocnn.model.evaluator import Evaluator
+            ev = self._evaluator = Evaluator(self.net, self.config, device=self.device)
+        return ev
 
-        with torch.inference_mode():
-            x = torch.from_numpy(planes).to(self.device, torch.float32)
-            logits = self.net(x).float()
-            return torch.softmax(logits.reshape(len(planes), -1), dim=1).cpu().double().numpy()
+    def policies(self, boards) -> list[np.ndarray]:
+        """The net's policy over the empty points of each board (one batched forward pass)."""
+        return [e.policy for e in self.evaluator.evaluate(boards)]
 
 
 @dataclass
@@ -122,21 +127,41 @@ class _Live:
     rng: random.Random
     sampled: list[bool] = field(default_factory=list)
     start: float = 0.0
+    searches: dict = field(default_factory=dict)  # net index -> its search tree in this game
+
+
+def _searched_move(g: _Live, who: int, net: Net, visits: int, temperature: float) -> int | None:
+    """A move by search: the most visited (temperature 0) or sampled by visits^(1/T)."""
+    from gocnn.play.search import Search, SearchConfig
+    search = g.searches.get(who)
+    if search is None:
+        search = g.searches[who] = Search(net.evaluator, SearchConfig(visits=visits, seed=g.spec.seed))
+    infos = search.infos(search.run(g.board))
+    if not infos:
+        return None
+    if temperature <= 0:
+        return infos[0].move
+    weights = np.array([m.visits for m in infos], np.float64) ** (1.0 / temperature)
+    return infos[int(np.searchsorted(np.cumsum(weights), g.rng.random() * weights.sum()))].move
 
 
 def play_games(nets: list[Net], specs: list[GameSpec], size: int = 19, komi: float = 7.5,
                temperature: float = 1.0, random_opening: int = 0, max_moves: int | None = None,
                batch: int = 64, on_done: Callable[[GameResult], None] | None = None,
-               features: str | None = None) -> list[GameResult]:
+               visits: int = 1) -> list[GameResult]:
     """Play every game of ``specs`` with up to ``batch`` games in flight; return the results
-    in the order they finished (``on_done`` is called as each one finishes)."""
+    in the order they finished (``on_done`` is called as each one finishes).  With
+    ``visits`` > 1 each move is searched (:mod:`gocnn.play.search`, a tree per game and
+    player, reused between its moves) and chosen by visit count (sampled at
+    ``temperature``); otherwise the policy's moves of all games in flight go through the net
+    in one batch."""
+    from gocnn.model import plays_size
     if batch < 1:
         raise GocnnError("--batch must be at least 1")
     for net in nets:
-        if net.config.board_size != size:
+        if not plays_size(net.config, size):
             raise GocnnError(f"{net.name} is a {net.config.board_size}x{net.config.board_size} net, "
                              f"the games are {size}x{size}")
-    from gocnn.features import encode
 
     max_moves = max_moves or 2 * size * size
     n = size * size
@@ -175,9 +200,11 @@ def play_games(nets: list[Net], specs: list[GameSpec], size: int = 19, komi: flo
                 wants.setdefault(who, []).append((i, g))
         for who, games in wants.items():
             net = nets[who]
-            planes = np.stack([encode(g.board, features or net.config.features) for _, g in games])
-            probs = net.probs(planes)
-            for (i, g), p in zip(games, probs):
+            if visits > 1:
+                for i, g in games:
+                    moves[i] = (_searched_move(g, who, net, visits, temperature), True)
+                continue
+            for (i, g), p in zip(games, net.policies([g.board for _, g in games])):
                 d = choose_move(g.board, p, temperature=temperature, rng=g.rng, resign_threshold=1.0)
                 moves[i] = (d.move, True)
         still: list[_Live] = []

@@ -3,7 +3,7 @@ first use)."""
 
 from __future__ import annotations
 
-from gocnn.cli.common import _THREADS, _lazy
+from gocnn.cli.common import _THREADS, _at_least, _lazy
 
 
 # ---------------------------------------------------------------------- self-play (issue 8)
@@ -19,6 +19,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--random-opening", type=int, default=0, metavar="N")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--batch", type=int, default=64, help="games advanced together per forward pass")
+    p.add_argument("--visits", type=_at_least(1), default=1,
+                   help="search simulations a move (1: the policy alone, games batched together)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_lazy("selfplay.games:cmd_selfplay"))
@@ -51,5 +53,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--temperature", type=float, default=1.0, help="both nets sample at this temperature")
     p.add_argument("--out", default=None, metavar="DIR", help="write every game there as SGF")
+    p.add_argument("--visits", type=_at_least(1), default=1,
+                   help="search simulations a move for both nets (1: the policy alone)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_lazy("selfplay.arena:cmd_arena"))
