@@ -36,6 +36,7 @@ import numpy as np
 
 from gocnn import sgf
 from gocnn.errors import GocnnError
+from gocnn.util import atomic_write_json
 from gocnn.util import progress as _progress  # the one progress display (a bool named progress below)
 
 FORMAT = "gocnn-shards/1"
@@ -239,18 +240,6 @@ def _parallel(units, filters, workers):
         yield from pool.imap(_read_unit, jobs, chunksize=1)
 
 
-def _filters(args) -> sgf.Filters:
-    if args.min_rank and sgf.rank_value(args.min_rank) is None:
-        raise GocnnError(f"not a rank: {args.min_rank!r} (use e.g. 5k, 6d, 1p)")
-    return sgf.Filters(sizes=tuple(args.sizes) if args.sizes else None, min_moves=args.min_moves,
-                       min_rank=args.min_rank, require_result=args.require_result,
-                       no_handicap=args.no_handicap)
-
-
-def _workers(n: int) -> int:
-    return n if n and n > 0 else (os.cpu_count() or 1)
-
-
 # ---------------------------------------------------------------------- scan
 def scan(paths, filters: sgf.Filters | None = None, workers: int = 1, dedupe: bool = True,
          progress: bool = True) -> dict:
@@ -299,30 +288,9 @@ def _count_kept(stats: sgf.ReadStats, packed: Packed, keep: np.ndarray) -> None:
         stats.sizes[int(s)] += 1
 
 
-def cmd_scan(args) -> int:
-    from gocnn.cli import emit_json
-    result = scan(args.paths, _filters(args), workers=_workers(0), dedupe=not args.keep_duplicates)
-    if args.json:
-        emit_json(result)
-    else:
-        _print_counts(result, f"  ({result['games_per_second']} games/s)")
-    return 0
-
-
-def _print_counts(counts: dict, rate: str = "") -> None:
-    """The text report of ``scan`` and ``build``: what was read, by size, and what was skipped."""
-    sizes = ", ".join(f"{s}x{s}: {n}" for s, n in sorted(counts["sizes"].items(), key=lambda kv: -int(kv[0])))
-    print(f"files      {counts['files']}")
-    print(f"games      {counts['games']}{rate}")
-    print(f"positions  {counts['positions']}")
-    print(f"duplicates {counts['duplicates']}")
-    print(f"truncated  {counts['truncated']} (kept up to an illegal move)")
-    print(f"sizes      {sizes or 'none'}")
-    print_skipped(counts["skipped"])
-
-
 def print_skipped(skipped: dict) -> None:
-    """One line per reason a game or file was skipped (``scan``, ``build``, ``eval``)."""
+    """One line per reason a game or file was skipped (``scan``, ``build``, ``eval``).
+    Printing belongs in gocnn/cli/; this stays here while gocnn/train.py's eval handler uses it."""
     for reason, n in sorted(skipped.items()):
         print(f"skipped    {n:7d}  {reason}")
 
@@ -336,6 +304,9 @@ def skipped_text(skipped: dict) -> str:
 def build(paths, out: str | Path, features: str = "basic20", val_fraction: float = 0.01,
           workers: int = 1, filters: sgf.Filters | None = None, dedupe: bool = True,
           members_per_unit: int = MEMBERS_PER_UNIT, progress: bool = True) -> dict:
+    """Write the shards of ``paths`` under ``out`` and return the manifest (also written as
+    ``manifest.json``).  A rerun with the same sources and settings resumes; other sources or
+    settings in the same ``out`` are a GocnnError."""
     from gocnn.features import feature_set
     feature_set(features)
     filters = filters or sgf.Filters()
@@ -345,32 +316,9 @@ def build(paths, out: str | Path, features: str = "basic20", val_fraction: float
     spec = {"format": FORMAT, "sources": [str(Path(p).resolve()) for p in paths],
             "val_fraction": val_fraction, "filters": filters.__dict__ | {"sizes": list(filters.sizes or [])},
             "dedupe": dedupe, "members_per_unit": members_per_unit}
-    spec_file = out / "build.json"
-    if spec_file.exists():
-        old = json.loads(spec_file.read_text())
-        if old != spec:
-            raise GocnnError(f"{out} holds a build of other sources or settings; use a new --out")
-    else:
-        tmp = spec_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(spec, sort_keys=True, indent=1))
-        os.replace(tmp, spec_file)
-    # finished units form a prefix (markers are written in order); reload their digests
-    seen: set[bytes] = set()
-    done_stats: list[dict] = []
-    first_todo = 0
-    for i, unit in enumerate(units):
-        marker = out / f"{i:05d}.done"
-        if not marker.exists():
-            break
-        done_stats.append(json.loads(marker.read_text()))
-        for split in ("train", "val"):
-            shard = out / f"{i:05d}.{split}"
-            if shard.exists():
-                for d in Packed.load(shard).digest:
-                    seen.add(bytes(d))
-        first_todo = i + 1
-    for stale in out.glob("*.tmp"):
-        shutil.rmtree(stale, ignore_errors=True)
+    _claim(out, spec)
+    seen, done_stats = _finished_units(out, units)
+    first_todo = len(done_stats)
     total = sgf.ReadStats()
     for st in done_stats:
         _add_stats(total, st)
@@ -380,19 +328,8 @@ def build(paths, out: str | Path, features: str = "basic20", val_fraction: float
     t0 = time.perf_counter()
     for i, (packed, stats) in enumerate(_parallel(units[first_todo:], filters, workers), start=first_todo):
         keep = _dedupe(packed, seen, stats) if dedupe else np.arange(packed.games)
-        _count_kept(stats, packed, keep)
-        kept = packed.select(keep)
-        val = is_val(kept.digest, val_fraction)
-        counts = {}
-        for split, mask in (("train", ~val), ("val", val)):
-            part = kept.select(np.nonzero(mask)[0])
-            part.save(out / f"{i:05d}.{split}", {"unit": units[i].key, "games": part.games,
-                                                 "positions": int((part.kind == 0).sum())})
-            counts[split] = {"games": part.games, "positions": int((part.kind == 0).sum())}
-        st = stats.as_dict() | {"split": counts, "unit": units[i].key}
-        tmp = out / f"{i:05d}.done.tmp"
-        tmp.write_text(json.dumps(st, sort_keys=True))
-        os.replace(tmp, out / f"{i:05d}.done")
+        st = _write_unit(out, i, units[i], packed, keep, stats, val_fraction)
+        done_stats.append(st)
         _add_stats(total, st)
         if bar:
             bar.advance(1, info=f"{total.games} games")
@@ -404,14 +341,58 @@ def build(paths, out: str | Path, features: str = "basic20", val_fraction: float
         "train": {"games": 0, "positions": 0}, "val": {"games": 0, "positions": 0},
         "shards": sorted(p.name for p in out.iterdir() if p.is_dir()),
     }
-    for st in done_stats + [json.loads((out / f"{i:05d}.done").read_text()) for i in range(first_todo, len(units))]:
+    for st in done_stats:
         for split in ("train", "val"):
             for k in ("games", "positions"):
                 manifest[split][k] += st["split"][split][k]
-    tmp = out / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, sort_keys=True, indent=1))
-    os.replace(tmp, out / "manifest.json")
+    atomic_write_json(out / "manifest.json", manifest)
     return manifest
+
+
+def _claim(out: Path, spec: dict) -> None:
+    """Record the build's sources and settings in ``out/build.json``, or check that a
+    previous build there had the same."""
+    spec_file = out / "build.json"
+    if not spec_file.exists():
+        atomic_write_json(spec_file, spec)
+    elif json.loads(spec_file.read_text()) != spec:
+        raise GocnnError(f"{out} holds a build of other sources or settings; use a new --out")
+
+
+def _finished_units(out: Path, units: list[Unit]) -> tuple[set[bytes], list[dict]]:
+    """The digests of the games already written and the counts of the finished units (they
+    form a prefix: markers are written in order); stale temporary shards are removed."""
+    seen: set[bytes] = set()
+    done_stats: list[dict] = []
+    for i in range(len(units)):
+        marker = out / f"{i:05d}.done"
+        if not marker.exists():
+            break
+        done_stats.append(json.loads(marker.read_text()))
+        for split in ("train", "val"):
+            shard = out / f"{i:05d}.{split}"
+            if shard.exists():
+                seen.update(bytes(d) for d in Packed.load(shard).digest)
+    for stale in out.glob("*.tmp"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return seen, done_stats
+
+
+def _write_unit(out: Path, i: int, unit: Unit, packed: Packed, keep: np.ndarray, stats: sgf.ReadStats,
+                val_fraction: float) -> dict:
+    """Write unit ``i``'s kept games as its train and val shards, then its ``.done`` marker;
+    return the marker's counts."""
+    _count_kept(stats, packed, keep)
+    kept = packed.select(keep)
+    val = is_val(kept.digest, val_fraction)
+    counts = {}
+    for split, mask in (("train", ~val), ("val", val)):
+        part = kept.select(np.nonzero(mask)[0])
+        counts[split] = {"games": part.games, "positions": int((part.kind == 0).sum())}
+        part.save(out / f"{i:05d}.{split}", {"unit": unit.key} | counts[split])
+    st = stats.as_dict() | {"split": counts, "unit": unit.key}
+    atomic_write_json(out / f"{i:05d}.done", st, indent=None)
+    return st
 
 
 def _add_stats(total: sgf.ReadStats, st: dict) -> None:
@@ -424,34 +405,11 @@ def _add_stats(total: sgf.ReadStats, st: dict) -> None:
     total.sizes.update({int(k): v for k, v in st["sizes"].items()})
 
 
-def cmd_build(args) -> int:
-    from gocnn.cli import emit_json
-    if not 0 <= args.val_fraction < 1:
-        raise GocnnError("--val-fraction must be in [0, 1)")
-    try:
-        manifest = build(args.paths, args.out, features=args.features, val_fraction=args.val_fraction,
-                         workers=_workers(args.workers), filters=_filters(args),
-                         dedupe=not args.keep_duplicates, members_per_unit=args.games_per_shard)
-    except ValueError as exc:
-        raise GocnnError(str(exc)) from None
-    warning = _small_validation(manifest["val"]["games"], manifest["games"], args.val_fraction)
-    if warning:
-        print(f"gocnn: warning: {warning}", file=sys.stderr)
-    if args.json:
-        emit_json({k: v for k, v in manifest.items() if k != "shards"} | {"warnings": [warning] if warning else []})
-    else:
-        _print_counts(manifest)
-        for split in ("train", "val"):
-            print(f"{split:10s} {manifest[split]['games']} games, {manifest[split]['positions']} positions")
-        print(f"shards     {args.out}")
-    return 0
-
-
 MIN_VAL_GAMES = 10  # fewer validation games give figures that are mostly noise
 AIM_VAL_GAMES = 30  # what the advice aims at (the split is by hash, so counts vary around it)
 
 
-def _small_validation(val_games: int, games: int, val_fraction: float) -> str | None:
+def validation_warning(val_games: int, games: int, val_fraction: float) -> str | None:
     """A warning when a split meant to have a validation set got fewer than MIN_VAL_GAMES
     games, with the --val-fraction that gives about AIM_VAL_GAMES."""
     if val_fraction <= 0 or val_games >= MIN_VAL_GAMES or games == 0:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from gocnn.cli.common import _lazy
+import os
+import sys
+
+from gocnn.cli.common import emit_json
 
 
 # ---------------------------------------------------------------------- data (issues 2, 4)
@@ -25,7 +28,7 @@ def add_parsers(sub) -> None:
     q.add_argument("paths", nargs="+", metavar="PATH", help=".sgf files, directories or archives")
     _filters(q)
     q.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    q.set_defaults(handler=_lazy("gocnn.data:cmd_scan"))
+    q.set_defaults(handler=cmd_scan)
 
     q = dsub.add_parser("build", help="write training shards (move sequences) from SGF sources")
     q.add_argument("paths", nargs="+", metavar="PATH")
@@ -36,4 +39,67 @@ def add_parsers(sub) -> None:
     q.add_argument("--games-per-shard", type=int, default=2000)
     _filters(q)
     q.add_argument("--json", action="store_true")
-    q.set_defaults(handler=_lazy("gocnn.data:cmd_build"))
+    q.set_defaults(handler=cmd_build)
+
+
+def _filters(args):
+    """The filter options -> ``gocnn.sgf.Filters``; a rank that is not one is a GocnnError."""
+    from gocnn import sgf
+    from gocnn.errors import GocnnError
+    if args.min_rank and sgf.rank_value(args.min_rank) is None:
+        raise GocnnError(f"not a rank: {args.min_rank!r} (use e.g. 5k, 6d, 1p)")
+    return sgf.Filters(sizes=tuple(args.sizes) if args.sizes else None, min_moves=args.min_moves,
+                       min_rank=args.min_rank, require_result=args.require_result,
+                       no_handicap=args.no_handicap)
+
+
+def _workers(n: int) -> int:
+    """``--workers``: 0 (or less) means one a core."""
+    return n if n and n > 0 else (os.cpu_count() or 1)
+
+
+def cmd_scan(args) -> int:
+    from gocnn.data import scan
+    result = scan(args.paths, _filters(args), workers=_workers(0), dedupe=not args.keep_duplicates)
+    if args.json:
+        emit_json(result)
+    else:
+        _print_counts(result, f"  ({result['games_per_second']} games/s)")
+    return 0
+
+
+def cmd_build(args) -> int:
+    from gocnn.data import build, validation_warning
+    from gocnn.errors import GocnnError
+    if not 0 <= args.val_fraction < 1:
+        raise GocnnError("--val-fraction must be in [0, 1)")
+    try:
+        manifest = build(args.paths, args.out, features=args.features, val_fraction=args.val_fraction,
+                         workers=_workers(args.workers), filters=_filters(args),
+                         dedupe=not args.keep_duplicates, members_per_unit=args.games_per_shard)
+    except ValueError as exc:
+        raise GocnnError(str(exc)) from None
+    warning = validation_warning(manifest["val"]["games"], manifest["games"], args.val_fraction)
+    if warning:
+        print(f"gocnn: warning: {warning}", file=sys.stderr)
+    if args.json:
+        emit_json({k: v for k, v in manifest.items() if k != "shards"} | {"warnings": [warning] if warning else []})
+    else:
+        _print_counts(manifest)
+        for split in ("train", "val"):
+            print(f"{split:10s} {manifest[split]['games']} games, {manifest[split]['positions']} positions")
+        print(f"shards     {args.out}")
+    return 0
+
+
+def _print_counts(counts: dict, rate: str = "") -> None:
+    """The text report of ``scan`` and ``build``: what was read, by size, and what was skipped."""
+    from gocnn.data import print_skipped
+    sizes = ", ".join(f"{s}x{s}: {n}" for s, n in sorted(counts["sizes"].items(), key=lambda kv: -int(kv[0])))
+    print(f"files      {counts['files']}")
+    print(f"games      {counts['games']}{rate}")
+    print(f"positions  {counts['positions']}")
+    print(f"duplicates {counts['duplicates']}")
+    print(f"truncated  {counts['truncated']} (kept up to an illegal move)")
+    print(f"sizes      {sizes or 'none'}")
+    print_skipped(counts["skipped"])
