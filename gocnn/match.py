@@ -17,10 +17,9 @@ import math
 import queue
 import shlex
 import subprocess
-import sys
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gocnn import coords
@@ -328,29 +327,3 @@ def run_match(black: str, white: str, games: int, size: int = 19, komi: float = 
     finally:
         for client in list(clients.values()) + ([scorer_client] if scorer_client else []):
             client.close()
-
-
-def cmd_match(args) -> int:
-    def progress(r: GameResult) -> None:
-        extra = f" (engines: {', '.join(f'{k} {v}' for k, v in r.engine_scores.items())})" if r.engine_scores else ""
-        print(f"game {r.number}: A={'black' if r.black == 'A' else 'white'} {r.result} "
-              f"after {r.moves} moves, {r.reason}{extra}", file=sys.stderr if args.json else sys.stdout,
-              flush=True)
-
-    results, summary = run_match(args.black, args.white, args.games, size=args.size, komi=args.komi,
-                                 alternate=args.alternate, max_moves=args.max_moves,
-                                 move_time=args.move_time, scorer=args.scorer, out=args.out,
-                                 progress=progress)
-    summary.update({"size": args.size, "komi": args.komi, "games_detail": [asdict(r) for r in results]})
-    if args.json:
-        from gocnn.cli import emit_json
-
-        emit_json(summary)
-        return 0
-    print(f"{summary['games']} games, {summary['decided']} decided")
-    for label, e in summary["engines"].items():
-        rate = "-" if e["win_rate"] is None else f"{e['win_rate']:.1%}"
-        spm = "-" if e["sec_per_move"] is None else f"{e['sec_per_move']:.3f}"
-        print(f"{label}: {e['name']}: {e['wins']:g} wins, win rate {rate} "
-              f"(95% CI {e['ci95'][0]:.1%}-{e['ci95'][1]:.1%}), {spm} s/move")
-    return 0

@@ -3,7 +3,9 @@ engines) and ``gocnn play`` (the Textual UI); the search options they share."""
 
 from __future__ import annotations
 
-from gocnn.cli.common import _at_least, _between, _lazy
+import sys
+
+from gocnn.cli.common import _at_least, _between, _lazy, emit_json
 
 
 # ---------------------------------------------------------------------- engines (issues 6, 7)
@@ -47,7 +49,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--scorer", default=None, metavar="CMD", help="GTP engine that scores (final_score)")
     p.add_argument("--out", default=None, metavar="DIR", help="write each game as SGF here")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_lazy("gocnn.match:cmd_match"))
+    p.set_defaults(handler=cmd_match)
 
     p = sub.add_parser("play", help="play against the net in the terminal (Textual UI)")
     p.add_argument("--model", default=None, metavar="FILE",
@@ -59,3 +61,32 @@ def add_parsers(sub) -> None:
     p.add_argument("--time", type=float, default=None, metavar="MIN", help="main time per side")
     p.add_argument("--sgf", default=None, metavar="FILE", help="open this game for review")
     p.set_defaults(handler=_lazy("gocnn.tui:cmd_play"))
+
+
+def cmd_match(args) -> int:
+    """``gocnn match``: each game's result as it ends (stderr with --json), then the summary."""
+    from dataclasses import asdict
+
+    from gocnn.match import run_match
+
+    def progress(r) -> None:
+        extra = f" (engines: {', '.join(f'{k} {v}' for k, v in r.engine_scores.items())})" if r.engine_scores else ""
+        print(f"game {r.number}: A={'black' if r.black == 'A' else 'white'} {r.result} "
+              f"after {r.moves} moves, {r.reason}{extra}", file=sys.stderr if args.json else sys.stdout,
+              flush=True)
+
+    results, summary = run_match(args.black, args.white, args.games, size=args.size, komi=args.komi,
+                                 alternate=args.alternate, max_moves=args.max_moves,
+                                 move_time=args.move_time, scorer=args.scorer, out=args.out,
+                                 progress=progress)
+    summary.update({"size": args.size, "komi": args.komi, "games_detail": [asdict(r) for r in results]})
+    if args.json:
+        emit_json(summary)
+        return 0
+    print(f"{summary['games']} games, {summary['decided']} decided")
+    for label, e in summary["engines"].items():
+        rate = "-" if e["win_rate"] is None else f"{e['win_rate']:.1%}"
+        spm = "-" if e["sec_per_move"] is None else f"{e['sec_per_move']:.3f}"
+        print(f"{label}: {e['name']}: {e['wins']:g} wins, win rate {rate} "
+              f"(95% CI {e['ci95'][0]:.1%}-{e['ci95'][1]:.1%}), {spm} s/move")
+    return 0
