@@ -14,7 +14,7 @@ Sabaki, Lizzie and q5Go draw as a heat-map), ``gocnn-policy`` (the raw policy as
 numbers) and GoGui's ``gogui-analyze_commands``.
 
 This module does not import torch: the net is loaded by the player, lazily or in a background
-thread started by :func:`cmd_gtp`.  Before the first reply :func:`cmd_gtp` only checks the model
+thread started by :func:`run_gtp`.  Before the first reply :func:`run_gtp` only checks the model
 file's header (``gocnn.model.read_metadata``; today that module imports torch, about 1 s).
 """
 
@@ -885,31 +885,56 @@ def serve(engine: GtpEngine, stdin=None, stdout=None) -> int:
             return 0
 
 
-def cmd_gtp(args) -> int:
-    """``gocnn gtp``: a GTP engine on stdin/stdout; logs go to stderr or ``--log FILE``.
-    A missing or unreadable model file or log file is a GocnnError before the first reply."""
-    if args.random:
+@dataclass(frozen=True)
+class GtpConfig:
+    """What ``gocnn gtp`` serves: the player (the net with search, the policy alone at
+    ``visits=1``, or a random player) and where the log goes."""
+
+    model: str | None = None
+    symmetries: int = 1
+    temperature: float = 0.0
+    resign: float = 0.95
+    threads: int = 1
+    log: str | None = None
+    random: bool = False
+    visits: int = 400
+    time: float | None = None
+    mix: float | None = None
+    batch: int = 8
+    seed: int | None = None
+    device: str = "cpu"
+
+
+def make_player(cfg: GtpConfig):
+    """The player ``cfg`` names; a file that is not a gocnn model is a GocnnError now, not at
+    every genmove (only the header is read: the net loads later)."""
+    if cfg.random:
         from gocnn.engine import RandomPlayer
 
-        player = RandomPlayer(seed=getattr(args, "seed", None))
-    else:
-        from gocnn.model import read_metadata
+        return RandomPlayer(seed=cfg.seed)
+    from gocnn.model import read_metadata
 
-        if args.visits > 1:
-            from gocnn.play.players import SearchPlayer
-            player = SearchPlayer(args.model, visits=args.visits, seconds=args.time, threads=args.threads,
-                                  resign_threshold=args.resign, symmetries=args.symmetries, seed=args.seed or 0,
-                                  mix=args.mix, batch=args.batch, device=args.device,
-                                  temperature=args.temperature)
-        else:
-            from gocnn.engine import PolicyPlayer
-            player = PolicyPlayer(args.model, symmetries=args.symmetries, temperature=args.temperature,
-                                  threads=args.threads, resign_threshold=args.resign)
-        read_metadata(player.model_path)  # not a gocnn model: say so now, not at every genmove
+    if cfg.visits > 1:
+        from gocnn.play.players import SearchPlayer
+        player = SearchPlayer(cfg.model, visits=cfg.visits, seconds=cfg.time, threads=cfg.threads,
+                              resign_threshold=cfg.resign, symmetries=cfg.symmetries, seed=cfg.seed or 0,
+                              mix=cfg.mix, batch=cfg.batch, device=cfg.device, temperature=cfg.temperature)
+    else:
+        from gocnn.engine import PolicyPlayer
+        player = PolicyPlayer(cfg.model, symmetries=cfg.symmetries, temperature=cfg.temperature,
+                              threads=cfg.threads, resign_threshold=cfg.resign)
+    read_metadata(player.model_path)
+    return player
+
+
+def run_gtp(cfg: GtpConfig) -> int:
+    """``gocnn gtp``: a GTP engine on stdin/stdout; logs go to stderr or ``cfg.log``.
+    A missing or unreadable model file or log file is a GocnnError before the first reply."""
+    player = make_player(cfg)
     try:
-        log_file = open(args.log, "a", encoding="utf-8", buffering=1) if args.log else None
+        log_file = open(cfg.log, "a", encoding="utf-8", buffering=1) if cfg.log else None
     except OSError as exc:
-        raise GocnnError(f"cannot open the --log file {args.log}: {exc.strerror or exc}") from None
+        raise GocnnError(f"cannot open the --log file {cfg.log}: {exc.strerror or exc}") from None
 
     def log(text: str) -> None:
         log_file.write(f"{time.strftime('%H:%M:%S')} {text}\n")

@@ -66,3 +66,10 @@ def emit_json(obj) -> None:
     """The contract for ``--json``: one JSON object as the last line of stdout."""
     sys.stdout.write(json.dumps(obj, sort_keys=True) + "\n")
     sys.stdout.flush()
+
+
+def config_from(cls, args, **overrides):
+    """A frozen config dataclass filled from the parsed arguments of the same names."""
+    import dataclasses
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{name: getattr(args, name) for name in names if hasattr(args, name)} | overrides)

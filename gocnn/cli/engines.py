@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from gocnn.cli.common import _at_least, _between, _lazy, emit_json
+from gocnn.cli.common import _at_least, _between, _lazy, config_from, emit_json
 
 
 # ---------------------------------------------------------------------- engines (issues 6, 7)
@@ -35,7 +35,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--log", default=None, metavar="FILE", help="log every command and reply here")
     p.add_argument("--random", action="store_true", help="a random player instead of the net")
     _add_search(p)
-    p.set_defaults(handler=_lazy("gocnn.gtp:cmd_gtp"))
+    p.set_defaults(handler=cmd_gtp)
 
     p = sub.add_parser("match", help="referee games between two GTP engines")
     p.add_argument("--black", required=True, metavar="CMD")
@@ -61,6 +61,12 @@ def add_parsers(sub) -> None:
     p.add_argument("--time", type=float, default=None, metavar="MIN", help="main time per side")
     p.add_argument("--sgf", default=None, metavar="FILE", help="open this game for review")
     p.set_defaults(handler=_lazy("gocnn.tui:cmd_play"))
+
+
+def cmd_gtp(args) -> int:
+    """``gocnn gtp``: the options -> :class:`gocnn.gtp.GtpConfig` -> the server."""
+    from gocnn.gtp import GtpConfig, run_gtp
+    return run_gtp(config_from(GtpConfig, args))
 
 
 def cmd_match(args) -> int:
