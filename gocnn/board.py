@@ -460,17 +460,10 @@ class Board:
         other = Board.__new__(Board)
         other.__dict__.update(self.__dict__)
         other.colors = list(self.colors)
-        mapping: dict[int, _Chain] = {}
-        new_chains: list[_Chain | None] = []
-        for ch in self._chains:
-            if ch is None:
-                new_chains.append(None)
-            else:
-                c2 = mapping.get(id(ch))
-                if c2 is None:
-                    c2 = mapping[id(ch)] = _Chain(ch.color, list(ch.stones), set(ch.libs))
-                new_chains.append(c2)
-        other._chains = new_chains
+        chains = self._chains
+        mapping = {id(ch): _Chain(ch.color, ch.stones[:], set(ch.libs))
+                   for ch in {id(c): c for c in chains if c is not None}.values()}
+        other._chains = [None if ch is None else mapping[id(ch)] for ch in chains]
         other.captures = dict(self.captures)
         other._seen = dict(self._seen)
         other.history = list(self.history)

@@ -109,7 +109,8 @@ def test_options_take_the_bench_defaults():
 
 
 def test_every_bench_is_wired_and_declares_a_spec():
-    assert set(BENCHES) == {"replay", "features", "train", "infer", "gtp", "selfplay", "mnist", "tui-startup"}
+    assert set(BENCHES) == {"replay", "features", "train", "infer", "gtp", "selfplay", "mnist", "tui-startup",
+                            "search"}
     assert BENCHES["tui-startup"] == "gocnn.bench.tui_startup"
     for name, module in BENCHES.items():
         assert importlib.util.find_spec(module) is not None, name
@@ -141,10 +142,11 @@ EXTRA_KEYS = {
     "selfplay": ("games", "moves", "peer_moves", "forward_batched", "forward_batch1", "forward_ratio"),
     "mnist": ("seconds_per_epoch", "peer_seconds_per_epoch", "params", "peer_params", "cpu_ratio"),
     "tui-startup": ("seconds", "peer_seconds", "net_ready_seconds", "runs"),
+    "search": ("visits", "batch", "amp", "scaling_1_to_2_threads", "positions"),
 }
 SETS = {"replay": {"parse_replay"}, "features": {"basic12", "basic20", "alphago48"},
         "train": {"default", "fp32", "pipeline"}, "selfplay": {"forward"}, "mnist": {"cpu_time"},
-        "tui-startup": {"net_ready"}}
+        "tui-startup": {"net_ready"}, "search": {"threads_1", "threads_2"}}
 
 
 def _replay(out):
@@ -181,8 +183,14 @@ def _mnist(out):
     assert out["unit"] == "epochs/hour" and out["seconds_per_epoch"] > 0
 
 
+def _search(out):
+    # the search can never beat the bare forward pass it is made of: every visit is one evaluation
+    assert out["visits"] == 200 and 0 < out["ratio"] <= 1.05
+    assert out["sets"]["threads_1"]["rate"] > 0 and out["sets"]["threads_2"]["rate"] > 0
+
+
 CHECKS = {"replay": _replay, "features": _features, "train": _train, "gtp": _gtp,
-          "tui-startup": _tui_startup, "mnist": _mnist}
+          "tui-startup": _tui_startup, "mnist": _mnist, "search": _search}
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "mnist" else n

@@ -17,4 +17,5 @@ BENCHES = {
     "selfplay": "gocnn.bench.selfplay",
     "mnist": "gocnn.bench.mnist",
     "tui-startup": "gocnn.bench.tui_startup",
+    "search": "gocnn.bench.search",
 }

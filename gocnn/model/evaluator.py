@@ -44,6 +44,15 @@ def softmax_masked(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out
 
 
+def _softmax_rows(logits: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """:func:`softmax_masked` of every row at once (rows with nothing allowed stay 0)."""
+    z = np.where(masks, logits.astype(np.float64), -np.inf)
+    top = z.max(1, keepdims=True)
+    e = np.where(masks, np.exp(z - np.where(np.isfinite(top), top, 0)), 0.0)
+    total = e.sum(1, keepdims=True)
+    return (e / np.where(total > 0, total, 1)).astype(np.float32)
+
+
 class Evaluator:
     """A net ready to judge positions (see the module docstring).  Thread-safe: calls are
     serialised by a lock, so a GUI thread and a search thread can share one evaluator."""
@@ -133,10 +142,12 @@ class Evaluator:
             value = torch.sigmoid(out["value"].float())[:real].cpu().numpy() if "value" in out else None
             own = torch.tanh(out["ownership"].float())[:real].cpu().numpy() if "ownership" in out else None
         results = []
+        single = _softmax_rows(logits, np.stack(masks)) if len(ks) == 1 else None
         for i, b in enumerate(boards):
             rows = slice(i * len(ks), (i + 1) * len(ks))
-            policy = np.mean([softmax_masked(invert_policy(logits[r], k, size), masks[i])
-                              for r, k in zip(range(rows.start, rows.stop), ks)], 0).astype(np.float32)
+            policy = single[i] if single is not None else np.mean(
+                [softmax_masked(invert_policy(logits[r], k, size), masks[i])
+                 for r, k in zip(range(rows.start, rows.stop), ks)], 0).astype(np.float32)
             v = float(value[rows].mean()) if value is not None else None
             o = None
             if own is not None:

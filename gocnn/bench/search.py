@@ -1,0 +1,68 @@
+"""``gocnn bench search``: the tree search's visits per second against the bare batched forward
+pass of the same net at the same batch (the most any search could reach: every visit needs one
+net evaluation), in the same run, and how the search scales from 1 to 2 torch threads.
+
+Ours: a fresh :class:`gocnn.play.search.Search` (``batch`` leaves per net call, the default 8)
+runs ``VISITS`` simulations from each of a few real positions; ``rate`` is visits / second over
+all of them.  The peer: the same net's forward pass on ready planes of those positions, ``batch``
+at a time, in the same number format (bf16 autocast where :func:`gocnn.util.default_amp` says).
+``ratio`` = ours / peer (the issue's goal: at least 0.7).  ``sets.threads_1`` and
+``sets.threads_2`` are ours at 1 and 2 threads (``ratio`` there: against the 1-thread figure).
+"""
+
+from __future__ import annotations
+
+from gocnn.bench.harness import BenchResult, Figure, Spec, measure
+from gocnn.bench.sources import positions
+
+SPEC = Spec(games=4, seconds=6.0, model=True, data=True)
+PEER = "bare batched forward (same batch)"
+VISITS = 200
+
+
+def run(opts) -> BenchResult:
+    import numpy as np
+    import torch
+
+    from gocnn import features
+    from gocnn.engine import resolve_model_path
+    from gocnn.model.evaluator import Evaluator
+    from gocnn.play.search import Search, SearchConfig
+
+    path = resolve_model_path(opts.model)
+    ev = Evaluator.load(path)
+    cfg = SearchConfig(visits=VISITS)
+    boards = positions(opts.data, opts.games, ev.config.board_size, per_game=2)
+    planes = np.stack([features.encode(b, ev.config.features) for b in boards])
+    batches = [torch.from_numpy(planes[i:i + cfg.batch]).float() for i in range(0, len(planes), cfg.batch)]
+    batches = [b for b in batches if len(b) == cfg.batch] or [torch.from_numpy(planes[:1]).float()]
+    komi = torch.zeros(len(batches[0]))
+
+    def ours(board):
+        Search(ev, cfg).run(board)
+        return VISITS
+
+    def bare(_board):
+        heads = ev.has_value or ev.has_ownership
+        with torch.inference_mode(), torch.autocast(ev.device.type, torch.bfloat16, enabled=ev.amp):
+            for x in batches:
+                ev.net(x, komi, heads=True) if heads else ev.net(x)
+        return sum(len(x) for x in batches)
+
+    rates = {}
+    for threads in sorted({opts.threads, 1, 2}):
+        torch.set_num_threads(threads)
+        t = measure({"ours": ours, "bare": bare}, boards, seconds=opts.seconds / 3, warmup=0)
+        rates[threads] = (t["ours"].rate(), t["bare"].rate())
+    torch.set_num_threads(opts.threads)
+    rate, peer_rate = rates[opts.threads]
+    sets = {f"threads_{n}": Figure(r[0], rates[1][0], "visits/s", "ours at 1 thread",
+                                   extra={"bare_forward": round(r[1], 1)}) for n, r in rates.items()}
+    fmt = "bf16 autocast" if ev.amp else "fp32"
+    return BenchResult(
+        "search", rate, "visits/s", PEER, peer_rate, sets=sets,
+        extra={"model": str(path), "positions": len(boards), "visits": VISITS, "batch": cfg.batch,
+               "amp": ev.amp, "scaling_1_to_2_threads": round(rates[2][0] / rates[1][0], 3)},
+        lines=[f"search: {path.name}, {len(boards)} positions, {VISITS} visits each, batch {cfg.batch}, {fmt}"]
+              + [f"  {n} thread(s): search {r[0]:.0f} visits/s, bare forward {r[1]:.0f} positions/s "
+                 f"(ratio {r[0] / r[1]:.2f})" for n, r in sorted(rates.items())])
