@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from gocnn.cli.common import _THREADS, _lazy
+import sys
+
+from gocnn.cli.common import _THREADS, config_from, emit_json
 
 
 # ---------------------------------------------------------------------- mnist (issue 3)
 def add_parsers(sub) -> None:
     p = sub.add_parser("mnist", help="the conv core on MNIST (train, eval, predict, filters)")
-    p.set_defaults(handler=_lazy("gocnn.mnist:cmd_mnist"), mnist_parser=p)
     msub = p.add_subparsers(dest="mnist_command", metavar="{train,eval,predict,filters}", required=True)
     q = msub.add_parser("train", help="train a CNN on MNIST")
     q.add_argument("--arch", default="seed", choices=["seed", "improved", "small"],
@@ -23,15 +24,65 @@ def add_parsers(sub) -> None:
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--threads", type=_THREADS, default=0, help="torch threads (0: torch's choice)")
     q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=cmd_train)
     q = msub.add_parser("eval", help="test accuracy of a saved model")
     q.add_argument("--model", required=True, metavar="FILE")
     q.add_argument("--data", default=None, metavar="DIR")
     q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=cmd_eval)
     q = msub.add_parser("predict", help="classify a PNG image of a digit")
     q.add_argument("--model", required=True, metavar="FILE")
     q.add_argument("image", metavar="IMAGE.png")
     q.add_argument("--json", action="store_true")
+    q.set_defaults(handler=cmd_predict)
     q = msub.add_parser("filters", help="picture of the first layer's filters and feature maps")
     q.add_argument("--model", required=True, metavar="FILE")
     q.add_argument("--out", default="filters.png")
     q.add_argument("--data", default=None, metavar="DIR")
+    q.set_defaults(handler=cmd_filters)
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def cmd_train(args) -> int:
+    from gocnn.mnist import TrainConfig, train_model
+    result = train_model(config_from(TrainConfig, args), log=_log)
+    if args.json:
+        emit_json(result)
+    else:
+        print(f"test accuracy {100 * result['test_accuracy']:.2f}% after {result['epochs']} epoch(s), "
+              f"{result['train_seconds']:.1f} s of training; model saved to {args.out}")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from gocnn.mnist import evaluate_model
+    result = evaluate_model(args.model, args.data)
+    if args.json:
+        emit_json(result)
+    else:
+        print(f"{args.model} ({result['arch']}): test accuracy {100 * result['test_accuracy']:.2f}% on "
+              f"{result['examples']:,} images")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from gocnn.mnist import predict
+    result = predict(args.model, args.image)
+    if args.json:
+        emit_json(result)
+    else:
+        probs = result["probabilities"]
+        ranked = sorted(range(len(probs)), key=lambda d: -probs[d])[:3]
+        print(f"{result['digit']}  ({', '.join(f'{d}: {100 * probs[d]:.1f}%' for d in ranked)})")
+    return 0
+
+
+def cmd_filters(args) -> int:
+    from gocnn.mnist import draw_filters
+    r = draw_filters(args.model, args.out, args.data)
+    print(f"wrote {r['out']} ({r['width']}x{r['height']}): {r['arch']} first-layer filters and "
+          f"feature maps of a test digit {r['label']}")
+    return 0
