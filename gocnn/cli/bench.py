@@ -22,10 +22,10 @@ def add_parsers(sub) -> None:
     p.add_argument("--model", default=None,
                    help="model file (infer, gtp, selfplay, tui-startup; default: the shipped net)")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    p.set_defaults(handler=_bench)
+    p.set_defaults(handler=cmd_bench)
 
 
-def _bench(args) -> int:
+def cmd_bench(args) -> int:
     from gocnn.bench import BENCHES
     from gocnn.bench.harness import run_bench
     result = run_bench(args.name, BENCHES[args.name], games=args.games, seconds=args.seconds,
