@@ -135,7 +135,10 @@ def _searched_move(g: _Live, who: int, net: Net, visits: int, temperature: float
     from gocnn.play.search import Search, SearchConfig
     search = g.searches.get(who)
     if search is None:
-        search = g.searches[who] = Search(net.evaluator, SearchConfig(visits=visits, seed=g.spec.seed))
+        # Dirichlet noise at the root (AlphaGo Zero: alpha 0.03 on 19x19, ~10 / legal moves)
+        alpha = 10.0 / (g.board.size * g.board.size)
+        search = g.searches[who] = Search(net.evaluator, SearchConfig(visits=visits, seed=g.spec.seed,
+                                                                      dirichlet=alpha))
     infos = search.infos(search.run(g.board))
     if not infos:
         return None

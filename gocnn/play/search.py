@@ -65,6 +65,7 @@ class Node:
     terminal: bool = False
     ownership: np.ndarray | None = None  # Black's, from the net (or the estimate at the end)
     own_policy: bool = True
+    noised: bool = False  # root noise added (self-play), once per node
 
     @property
     def expanded(self) -> bool:
@@ -125,8 +126,9 @@ class Search:
         deadline = time.perf_counter() + seconds if seconds else None
         if not root.expanded:
             self._evaluate([(root, [])])
-        if cfg.dirichlet > 0:
+        if cfg.dirichlet > 0 and not root.noised:
             self._add_noise(root)
+            root.noised = True
         while root.visits < visits:
             if deadline is not None and time.perf_counter() >= deadline:
                 break
