@@ -73,3 +73,15 @@ def config_from(cls, args, **overrides):
     import dataclasses
     names = {f.name for f in dataclasses.fields(cls)}
     return cls(**{name: getattr(args, name) for name in names if hasattr(args, name)} | overrides)
+
+
+def report(args, result: dict, text) -> int:
+    """A handler's last step: ``result`` as the JSON line with ``--json``, else ``text`` (a
+    string, or a function of ``result`` that prints); exit code 0."""
+    if getattr(args, "json", False):
+        emit_json(result)
+    elif callable(text):
+        text(result)
+    else:
+        print(text)
+    return 0

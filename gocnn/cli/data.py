@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from gocnn.cli.common import emit_json
+from gocnn.cli.common import report
 
 
 # ---------------------------------------------------------------------- data (issues 2, 4)
@@ -61,11 +61,7 @@ def _workers(n: int) -> int:
 def cmd_scan(args) -> int:
     from gocnn.data import scan
     result = scan(args.paths, _filters(args), workers=_workers(0), dedupe=not args.keep_duplicates)
-    if args.json:
-        emit_json(result)
-    else:
-        _print_counts(result, f"  ({result['games_per_second']} games/s)")
-    return 0
+    return report(args, result, lambda r: _print_counts(r, f"  ({r['games_per_second']} games/s)"))
 
 
 def cmd_build(args) -> int:
@@ -82,14 +78,15 @@ def cmd_build(args) -> int:
     warning = validation_warning(manifest["val"]["games"], manifest["games"], args.val_fraction)
     if warning:
         print(f"gocnn: warning: {warning}", file=sys.stderr)
-    if args.json:
-        emit_json({k: v for k, v in manifest.items() if k != "shards"} | {"warnings": [warning] if warning else []})
-    else:
-        _print_counts(manifest)
+
+    def text(m: dict) -> None:
+        _print_counts(m)
         for split in ("train", "val"):
-            print(f"{split:10s} {manifest[split]['games']} games, {manifest[split]['positions']} positions")
+            print(f"{split:10s} {m[split]['games']} games, {m[split]['positions']} positions")
         print(f"shards     {args.out}")
-    return 0
+
+    result = {k: v for k, v in manifest.items() if k != "shards"} | {"warnings": [warning] if warning else []}
+    return report(args, result, lambda _: text(manifest))
 
 
 def _print_counts(counts: dict, rate: str = "") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from gocnn.cli.common import _THREADS, config_from, emit_json
+from gocnn.cli.common import _THREADS, config_from, report
 
 
 # ---------------------------------------------------------------------- mnist (issue 3)
@@ -48,41 +48,28 @@ def _log(line: str) -> None:
 
 def cmd_train(args) -> int:
     from gocnn.mnist import TrainConfig, train_model
-    result = train_model(config_from(TrainConfig, args), log=_log)
-    if args.json:
-        emit_json(result)
-    else:
-        print(f"test accuracy {100 * result['test_accuracy']:.2f}% after {result['epochs']} epoch(s), "
-              f"{result['train_seconds']:.1f} s of training; model saved to {args.out}")
-    return 0
+    r = train_model(config_from(TrainConfig, args), log=_log)
+    return report(args, r, f"test accuracy {100 * r['test_accuracy']:.2f}% after {r['epochs']} epoch(s), "
+                           f"{r['train_seconds']:.1f} s of training; model saved to {args.out}")
 
 
 def cmd_eval(args) -> int:
     from gocnn.mnist import evaluate_model
-    result = evaluate_model(args.model, args.data)
-    if args.json:
-        emit_json(result)
-    else:
-        print(f"{args.model} ({result['arch']}): test accuracy {100 * result['test_accuracy']:.2f}% on "
-              f"{result['examples']:,} images")
-    return 0
+    r = evaluate_model(args.model, args.data)
+    return report(args, r, f"{args.model} ({r['arch']}): test accuracy {100 * r['test_accuracy']:.2f}% on "
+                           f"{r['examples']:,} images")
 
 
 def cmd_predict(args) -> int:
     from gocnn.mnist import predict
-    result = predict(args.model, args.image)
-    if args.json:
-        emit_json(result)
-    else:
-        probs = result["probabilities"]
-        ranked = sorted(range(len(probs)), key=lambda d: -probs[d])[:3]
-        print(f"{result['digit']}  ({', '.join(f'{d}: {100 * probs[d]:.1f}%' for d in ranked)})")
-    return 0
+    r = predict(args.model, args.image)
+    probs = r["probabilities"]
+    ranked = sorted(range(len(probs)), key=lambda d: -probs[d])[:3]
+    return report(args, r, f"{r['digit']}  ({', '.join(f'{d}: {100 * probs[d]:.1f}%' for d in ranked)})")
 
 
 def cmd_filters(args) -> int:
     from gocnn.mnist import draw_filters
     r = draw_filters(args.model, args.out, args.data)
-    print(f"wrote {r['out']} ({r['width']}x{r['height']}): {r['arch']} first-layer filters and "
-          f"feature maps of a test digit {r['label']}")
-    return 0
+    return report(args, r, f"wrote {r['out']} ({r['width']}x{r['height']}): {r['arch']} first-layer filters "
+                           f"and feature maps of a test digit {r['label']}")
