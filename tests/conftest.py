@@ -44,3 +44,17 @@ def gnugo() -> str:
     if not path:
         pytest.skip("GNU Go is not installed (apt-get install gnugo)")
     return path
+
+
+def save_tiny_net(path: Path, seed: int, size: int = 9, facts: dict | None = None) -> Path:
+    """A randomly initialised 'tiny' policy net for ``size`` saved at ``path`` (torch's seed
+    ``seed``): a real model file, fast to load, for tests that need one."""
+    import dataclasses
+
+    import torch
+
+    from gocnn.model import POLICY_PRESETS, build_policy, save_model
+    cfg = dataclasses.replace(POLICY_PRESETS["tiny"], board_size=size)
+    torch.manual_seed(seed)
+    save_model(path, build_policy(cfg), cfg, facts or {})
+    return path

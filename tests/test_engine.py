@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
+from conftest import save_tiny_net
 
 from gocnn import coords
 from gocnn.board import BLACK, WHITE, Board
@@ -141,14 +141,8 @@ def test_avoids_positional_superko():
 # ---------------------------------------------------------------------- the net
 @pytest.fixture(scope="module")
 def tiny9(tmp_path_factory):
-    torch = pytest.importorskip("torch")
-    from gocnn.model import POLICY_PRESETS, build_policy, save_model
-
-    cfg = dataclasses.replace(POLICY_PRESETS["tiny"], board_size=9)
-    torch.manual_seed(1)
-    path = tmp_path_factory.mktemp("net") / "tiny9.safetensors"
-    save_model(path, build_policy(cfg), cfg, {})
-    return path
+    pytest.importorskip("torch")
+    return save_tiny_net(tmp_path_factory.mktemp("net") / "tiny9.safetensors", seed=1)
 
 
 def test_policy_player_policy_is_masked_and_normalised(tiny9):

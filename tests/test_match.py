@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
 
 import pytest
+from conftest import save_tiny_net
 
 from gocnn.match import GtpClient, run_match, summarize, wilson, GameResult
 
 
 @pytest.fixture(scope="module")
 def tiny_net(tmp_path_factory):
-    torch = pytest.importorskip("torch")
-    from gocnn.model import POLICY_PRESETS, build_policy, save_model
-
-    cfg = dataclasses.replace(POLICY_PRESETS["tiny"], board_size=9)
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("net") / "tiny9.safetensors"
-    save_model(path, build_policy(cfg), cfg, {"note": "random init, for tests"})
-    return path
+    pytest.importorskip("torch")
+    return save_tiny_net(tmp_path_factory.mktemp("net") / "tiny9.safetensors", seed=0,
+                         facts={"note": "random init, for tests"})
 
 
 def gocnn_cmd(*args: str) -> str:
