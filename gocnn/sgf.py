@@ -261,6 +261,19 @@ def iter_files(paths: Iterable[str | os.PathLike], stats: ReadStats | None = Non
             yield str(path), data
 
 
+def _take_member(name: str, size: int, stats: ReadStats, max_bytes: int) -> bool:
+    """Count an archive member as a file read; False (and counted as skipped) for one that is
+    not named .sgf or is larger than ``max_bytes``."""
+    stats.files += 1
+    if not name.lower().endswith(".sgf"):
+        stats.skipped[NOT_SGF] += 1
+        return False
+    if size > max_bytes:
+        stats.skipped[TOO_LARGE] += 1
+        return False
+    return True
+
+
 def _iter_archive(path: Path, stats: ReadStats, max_bytes: int) -> Iterator[tuple[str, bytes]]:
     base = path.name
     try:
@@ -273,12 +286,7 @@ def _iter_archive(path: Path, stats: ReadStats, max_bytes: int) -> Iterator[tupl
                     if is_archive(info.filename):
                         stats.skipped[NOT_SGF] += 1  # nested archives are not opened
                         continue
-                    stats.files += 1
-                    if not info.filename.lower().endswith(".sgf"):
-                        stats.skipped[NOT_SGF] += 1
-                        continue
-                    if info.file_size > max_bytes:
-                        stats.skipped[TOO_LARGE] += 1
+                    if not _take_member(info.filename, info.file_size, stats, max_bytes):
                         continue
                     try:
                         with zf.open(info) as f:
@@ -296,12 +304,7 @@ def _iter_archive(path: Path, stats: ReadStats, max_bytes: int) -> Iterator[tupl
                     if not member.isfile():
                         continue
                     name = f"{base}/{member.name}"
-                    stats.files += 1
-                    if not member.name.lower().endswith(".sgf"):
-                        stats.skipped[NOT_SGF] += 1
-                        continue
-                    if member.size > max_bytes:
-                        stats.skipped[TOO_LARGE] += 1
+                    if not _take_member(member.name, member.size, stats, max_bytes):
                         continue
                     f = tf.extractfile(member)
                     data = f.read() if f else b""
