@@ -75,6 +75,23 @@ def diagonals(size: int) -> tuple[tuple[int, ...], ...]:
 
 
 @lru_cache(maxsize=None)
+def neighbour_arrays(size: int):
+    """:func:`neighbours` and :func:`diagonals` as read-only arrays for the compiled kernels
+    (features, scoring): ``(nb, nn, dg, nd)``, ``nb``/``dg`` of shape (points, 4) with the flat
+    indices in the same order, padded with -1 (int16), ``nn``/``nd`` the counts (int8)."""
+    import numpy as np
+    n = size * size
+    nb, dg = np.full((n, 4), -1, np.int16), np.full((n, 4), -1, np.int16)
+    nn, nd = np.zeros(n, np.int8), np.zeros(n, np.int8)
+    for p, (near, diagonal) in enumerate(zip(neighbours(size), diagonals(size))):
+        nb[p, :len(near)], nn[p] = near, len(near)
+        dg[p, :len(diagonal)], nd[p] = diagonal, len(diagonal)
+    for table in (nb, nn, dg, nd):
+        table.flags.writeable = False
+    return nb, nn, dg, nd
+
+
+@lru_cache(maxsize=None)
 def _zobrist(size: int) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     rng = random.Random(0x60C22 + size)
     n = size * size

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from gocnn.board import Board
+from gocnn.board import Board, neighbour_arrays
 
 
 # (group name, planes) in the order the planes are stacked; a set is a prefix of this table
@@ -88,32 +88,6 @@ def feature_set(name: str) -> FeatureSet:
         return FEATURE_SETS[name]
     except KeyError:
         raise ValueError(f"unknown feature set {name!r} (known: {', '.join(FEATURE_SETS)})") from None
-
-
-# ---------------------------------------------------------------------- geometry tables
-_TABLES: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-
-
-def _tables(size: int):
-    t = _TABLES.get(size)
-    if t is None:
-        n = size * size
-        nb = np.full((n, 4), -1, np.int16)
-        nn = np.zeros(n, np.int8)
-        dg = np.full((n, 4), -1, np.int16)
-        nd = np.zeros(n, np.int8)
-        for p in range(n):
-            r, c = divmod(p, size)
-            for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-                if 0 <= r + dr < size and 0 <= c + dc < size:
-                    nb[p, nn[p]] = (r + dr) * size + c + dc
-                    nn[p] += 1
-            for dr, dc in ((-1, -1), (-1, 1), (1, -1), (1, 1)):
-                if 0 <= r + dr < size and 0 <= c + dc < size:
-                    dg[p, nd[p]] = (r + dr) * size + c + dc
-                    nd[p] += 1
-        t = _TABLES[size] = (nb, nn, dg, nd)
-    return t
 
 
 # ---------------------------------------------------------------------- kernels
@@ -772,7 +746,7 @@ def encode_events(size: int, events, positions, to_move, name: str, out: np.ndar
     else:
         out = out.reshape(len(positions), fs.planes, n)
         out[:] = 0
-    nb, nn, dg, nd = _tables(size)
+    nb, nn, dg, nd = neighbour_arrays(size)  # the board's tables, shared with scoring
     ws = _ladder_workspace(n) if fs.kind >= 2 else _NO_LADDERS  # the basic sets read no ladders
     bad = _encode_events(size, ev_color, ev_point, ev_kind, positions, to_move, fs.kind, fs.planes,
                          nb, nn, dg, nd, out, ws)

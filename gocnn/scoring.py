@@ -14,36 +14,15 @@ compiles for a few seconds, later processes load the cache).  Nothing here impor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numba import njit
 
-from gocnn.board import BLACK, EMPTY, WHITE, Board, Score
+from gocnn.board import BLACK, EMPTY, WHITE, Board, Score, neighbour_arrays
 
 SELF_ATARI_MIN = 2  # playouts do not put chains this large into atari
 RESPOND = True  # playouts capture / save chains the last move put in atari
 DEAD_THRESHOLD = 0.0  # a chain is dead when its mean ownership leans to the opponent beyond this
-
-
-@lru_cache(maxsize=None)
-def _tables(size: int) -> tuple[np.ndarray, np.ndarray]:
-    n = size * size
-    nb = np.full((n, 4), -1, dtype=np.int32)
-    dg = np.full((n, 4), -1, dtype=np.int32)
-    for p in range(n):
-        r, c = divmod(p, size)
-        k = 0
-        for r2, c2 in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
-            if 0 <= r2 < size and 0 <= c2 < size:
-                nb[p, k] = r2 * size + c2
-                k += 1
-        k = 0
-        for r2, c2 in ((r - 1, c - 1), (r - 1, c + 1), (r + 1, c - 1), (r + 1, c + 1)):
-            if 0 <= r2 < size and 0 <= c2 < size:
-                dg[p, k] = r2 * size + c2
-                k += 1
-    return nb, dg
 
 
 # ---------------------------------------------------------------------- compiled playouts
@@ -426,7 +405,7 @@ class Estimate:
 def ownership(board: Board, playouts: int = 64, seed: int | None = None) -> tuple[np.ndarray, float]:
     """Mean ownership per point (+1 Black, -1 White) and Black's win fraction over random
     playouts from ``board`` (``board.to_move`` first)."""
-    nb, dg = _tables(board.size)
+    nb, _, dg, _ = neighbour_arrays(board.size)
     start = np.asarray(board.colors, dtype=np.int8)
     if seed is None:
         seed = board.hash & 0x7FFFFFFFFFFF
