@@ -172,15 +172,9 @@ def play_game(engines: dict[int, GtpClient], labels: dict[int, str], size: int, 
                           seconds={labels[c]: round(spent[c], 4) for c in (BLACK, WHITE)},
                           genmoves={labels[c]: count[c] for c in (BLACK, WHITE)})
 
-    for color, eng in engines.items():
-        try:
-            for cmd in (f"boardsize {size}", "clear_board", f"komi {komi:g}"):
-                ok, text = eng.send(cmd, timeout=max(move_time, 30))
-                if not ok:
-                    return finish(f"{COLOR_LETTER[opponent(color)]}+F", f"{eng.name} refused {cmd!r}: {text}"), board
-        except EngineError as exc:
-            return finish(f"{COLOR_LETTER[opponent(color)]}+F", str(exc)), board
-
+    failed = _set_up(engines, size, komi, move_time)
+    if failed:
+        return finish(f"{COLOR_LETTER[opponent(failed[0])]}+F", failed[1]), board
     color = BLACK
     while True:
         if board.move_number() >= max_moves:
@@ -221,7 +215,27 @@ def play_game(engines: dict[int, GtpClient], labels: dict[int, str], size: int, 
             break
         color = opponent(color)
 
-    result = finish("", reason)
+    return _scored(finish("", reason), engines, labels, board, scorer, move_time), board
+
+
+def _set_up(engines: dict[int, GtpClient], size: int, komi: float, move_time: float) -> tuple[int, str] | None:
+    """Board size, a clear board and komi to both engines; (the colour of the engine that
+    failed, why) when one refuses or dies."""
+    for color, eng in engines.items():
+        try:
+            for cmd in (f"boardsize {size}", "clear_board", f"komi {komi:g}"):
+                ok, text = eng.send(cmd, timeout=max(move_time, 30))
+                if not ok:
+                    return color, f"{eng.name} refused {cmd!r}: {text}"
+        except EngineError as exc:
+            return color, str(exc)
+    return None
+
+
+def _scored(result: GameResult, engines: dict[int, GtpClient], labels: dict[int, str], board: Board,
+            scorer: GtpClient | None, move_time: float) -> GameResult:
+    """``result`` of a game played out, with each engine's own final_score and the score of the
+    scorer (or :func:`gocnn.scoring.final_score`) as the result."""
     for c, eng in engines.items():
         try:
             ok, text = eng.send("final_score", timeout=max(move_time, 60))
@@ -239,7 +253,7 @@ def play_game(engines: dict[int, GtpClient], labels: dict[int, str], size: int, 
     result.score = score
     result.winner = labels[BLACK] if result.result.startswith("B+") else \
         labels[WHITE] if result.result.startswith("W+") else None
-    return result, board
+    return result
 
 
 # ---------------------------------------------------------------------- statistics
