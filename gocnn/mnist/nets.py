@@ -138,6 +138,19 @@ def evaluate(net, x, y, batch: int = 1000) -> float:
     return correct / max(1, len(x))
 
 
+def _optimiser(net, s: Settings, total: int):
+    """Adam (AdamW with weight decay) and the schedule (None: constant) for ``total`` steps."""
+    import torch
+    opt_cls = torch.optim.AdamW if s.weight_decay else torch.optim.Adam
+    opt = opt_cls(list(net.parameters()), lr=s.lr, weight_decay=s.weight_decay, fused=True)
+    if s.schedule == "onecycle":
+        return opt, torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=s.lr, total_steps=total, pct_start=0.25,
+                                                        div_factor=20, final_div_factor=200)
+    if s.schedule != "constant":
+        raise GocnnError(f"unknown schedule {s.schedule!r} (constant, onecycle)")
+    return opt, None
+
+
 def train(net, x_train, y_train, x_test=None, y_test=None, settings: Settings | None = None,
           log=None) -> History:
     """Train ``net`` (float images (N, 1, H, W) in [0, 1], int64 labels) with Adam/AdamW.
@@ -151,21 +164,12 @@ def train(net, x_train, y_train, x_test=None, y_test=None, settings: Settings | 
     gen = torch.Generator().manual_seed(s.seed)
     if s.channels_last:
         net = net.to(memory_format=torch.channels_last)
-    params = list(net.parameters())
-    opt_cls = torch.optim.AdamW if s.weight_decay else torch.optim.Adam
-    opt = opt_cls(params, lr=s.lr, weight_decay=s.weight_decay, fused=True)
     n = len(x_train)
     steps_per_epoch = math.ceil(n / s.batch)
     total = steps_per_epoch * s.epochs
     if s.max_steps is not None:
         total = min(total, s.max_steps)
-    sched = None
-    if s.schedule == "onecycle":
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=s.lr, total_steps=total,
-                                                    pct_start=0.25, div_factor=20,
-                                                    final_div_factor=200)
-    elif s.schedule != "constant":
-        raise GocnnError(f"unknown schedule {s.schedule!r} (constant, onecycle)")
+    opt, sched = _optimiser(net, s, total)
     hist = History()
     step = 0
     net.train()
