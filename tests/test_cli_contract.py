@@ -198,3 +198,25 @@ def test_arena_json_keys(tmp_path, capsys):
         save_model(nets[-1], build_policy(cfg), cfg, {})
     assert main(["arena", "--a", str(nets[0]), "--b", str(nets[1]), "--games", "2", "--size", "9", "--json"]) == 0
     assert set(_last_json(capsys)) >= JSON_KEYS["arena"]
+
+
+@pytest.mark.parametrize("command, argv, config", [
+    ("gtp", ["--visits", "3", "--seed", "7", "--log", "x.log", "--device", "cpu"], "gocnn.gtp:GtpConfig"),
+    ("mnist train", ["--arch", "small", "--epochs", "2", "--threads", "1"], "gocnn.mnist:TrainConfig"),
+])
+def test_every_option_reaches_the_frozen_config(command, argv, config):
+    """The handler's config has a field for each option of its command (none is dropped on the
+    way to the domain), takes their values, and cannot be changed afterwards."""
+    import importlib
+
+    from gocnn.cli.common import config_from
+    module, name = config.split(":")
+    cls = getattr(importlib.import_module(module), name)
+    args = build_parser().parse_args([*command.split(), *argv])
+    parser = {path: parser for path, _, parser in _commands(build_parser())}[command]
+    options = {a.dest for a in parser._actions if a.option_strings and a.dest not in ("help", "json")}
+    fields = {f.name for f in dataclasses.fields(cls)}
+    assert len(options) >= 8 and options <= fields, options - fields
+    assert all(getattr(config_from(cls, args), f) == getattr(args, f) for f in fields)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config_from(cls, args).seed = 1
