@@ -15,7 +15,7 @@ shards built before it still train their policy and winner value without it.
 
 from __future__ import annotations
 
-import os
+import io
 import sys
 import time
 from pathlib import Path
@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from gocnn.errors import GocnnError
+from gocnn.util import atomic_write_bytes
 
 OWNERSHIP = "ownership.npy"
 PLAYOUTS = 24
@@ -61,9 +62,9 @@ def _shard_ownership(args) -> tuple[str, int]:
         a, b = int(sh.offsets[g]), int(sh.offsets[g + 1])
         out[g] = game_ownership(int(sh.size[g]), float(sh.komi[g]), sh.color[a:b], sh.point[a:b],
                                 sh.kind[a:b], playouts)
-    tmp = Path(path) / (OWNERSHIP + ".tmp.npy")
-    np.save(tmp, out, allow_pickle=False)
-    os.replace(tmp, Path(path) / OWNERSHIP)
+    buffer = io.BytesIO()
+    np.save(buffer, out, allow_pickle=False)
+    atomic_write_bytes(Path(path) / OWNERSHIP, buffer.getvalue())
     return str(path), sh.games
 
 
