@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from gocnn.cli.common import _at_least, _between, _lazy, config_from, emit_json
+from gocnn.cli.common import _at_least, _between, _lazy, config_from, report
 
 
 # ---------------------------------------------------------------------- engines (issues 6, 7)
@@ -86,13 +86,13 @@ def cmd_match(args) -> int:
                                  move_time=args.move_time, scorer=args.scorer, out=args.out,
                                  progress=progress)
     summary.update({"size": args.size, "komi": args.komi, "games_detail": [asdict(r) for r in results]})
-    if args.json:
-        emit_json(summary)
-        return 0
+    return report(args, summary, _print_match)
+
+
+def _print_match(summary: dict) -> None:
     print(f"{summary['games']} games, {summary['decided']} decided")
     for label, e in summary["engines"].items():
         rate = "-" if e["win_rate"] is None else f"{e['win_rate']:.1%}"
         spm = "-" if e["sec_per_move"] is None else f"{e['sec_per_move']:.3f}"
         print(f"{label}: {e['name']}: {e['wins']:g} wins, win rate {rate} "
               f"(95% CI {e['ci95'][0]:.1%}-{e['ci95'][1]:.1%}), {spm} s/move")
-    return 0
