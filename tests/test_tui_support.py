@@ -69,3 +69,52 @@ def sync(test):
         return asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+class TableEvaluator:
+    """A stand-in for the net's evaluator with a value head: the policy is uniform over the
+    allowed points (or ``policy``'s weights) and Black's chance after move ``i`` is ``black[i]``
+    (0.5 past the table), so
+    a review's win rates and drops are known in advance.  ``gate``, when given, is waited on
+    before every call: a net that is slow to answer."""
+
+    has_value = True
+
+    def __init__(self, black: list[float], gate: threading.Event | None = None, policy=None):
+        self.black = list(black)
+        self.gate = gate
+        self.prior = policy  # board -> weights per point (e.g. ScriptedPlayer().policy); None: uniform
+        self.calls = 0
+
+    def plays_size(self, size: int) -> bool:
+        return True
+
+    def evaluate(self, boards, masks=None):
+        from gocnn.board import BLACK, EMPTY
+        from gocnn.model.evaluator import Evaluation
+
+        if self.gate is not None:
+            self.gate.wait(30)
+        out = []
+        for i, b in enumerate(boards):
+            self.calls += 1
+            mask = masks[i] if masks is not None else np.asarray(b.colors) == EMPTY
+            weights = mask.astype(np.float64) * (1.0 if self.prior is None else self.prior(b))
+            policy = (weights / weights.sum() if weights.sum() > 0 else weights).astype(np.float32)
+            n = b.move_number()
+            black = self.black[n] if n < len(self.black) else 0.5
+            out.append(Evaluation(policy, black if b.to_move == BLACK else 1.0 - black, None))
+        return out
+
+    def evaluate_one(self, board, mask=None):
+        return self.evaluate([board], None if mask is None else [mask])[0]
+
+
+class NoValueEvaluator(TableEvaluator):
+    """A net without a value head (like the shipped one): ``value`` is None."""
+
+    has_value = False
+
+    def evaluate(self, boards, masks=None):
+        from gocnn.model.evaluator import Evaluation
+        return [Evaluation(e.policy, None, None) for e in super().evaluate(boards, masks)]

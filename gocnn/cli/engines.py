@@ -60,6 +60,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--komi", type=float, default=None)
     p.add_argument("--time", type=float, default=None, metavar="MIN", help="main time per side")
     p.add_argument("--sgf", default=None, metavar="FILE", help="open this game for review")
+    p.add_argument("--visits", type=_at_least(1), default=None,
+                   help="search simulations a move (default 200; 1: the policy alone); + and - change it")
+    p.add_argument("--random", action="store_true", help="a random player instead of the net")
     p.set_defaults(handler=_lazy("gocnn.tui:cmd_play"))
 
 

@@ -1,6 +1,9 @@
 """What the UI asks of a player and of a finished position, without Textual.
 
-* :func:`load_player` builds the net's player (importing torch) or falls back to a random one.
+* :func:`load_player` builds the net's search player (importing torch) or falls back to a random
+  one; :func:`with_visits` changes its strength.
+* :func:`engine_move`, :func:`position_view` and :func:`game_values`: the move and what the
+  search or the net's value says about positions (win rates, principal variations).
 * :func:`top_moves` ranks a player's moves, using the player's own ``top_moves`` when it has one.
 * :func:`estimate_dead` guesses the dead stones of a finished game for area scoring.
 """
@@ -12,20 +15,25 @@ import numpy as np
 from gocnn.board import BLACK, EMPTY, WHITE, Board, neighbours
 
 
-def load_player(model: str | None = None):
-    """``(player, notice)``: the policy net, or a RandomPlayer and a line saying why.
+DEFAULT_VISITS = 200  # about a second a move on two CPU cores with the shipped net
+LEVELS = (1, 50, 200, 800, 3200)  # the strengths + and - step through (1: the policy alone)
+REVIEW_VISITS = 50  # the search a review gives each position when the net has no value head
 
-    Imports torch (through gocnn.engine.PolicyPlayer), so call it from a worker thread."""
+
+def load_player(model: str | None = None, visits: int = DEFAULT_VISITS):
+    """``(player, notice)``: the net with search (:class:`gocnn.play.players.SearchPlayer`,
+    ``visits`` a move; 1 plays the policy alone), or a RandomPlayer and a line saying why.
+
+    Imports torch, so call it from a worker thread."""
     from gocnn.engine import RandomPlayer
 
     try:
-        from gocnn.engine import PolicyPlayer
+        from gocnn.play.players import SearchPlayer
     except ImportError:
         return RandomPlayer(), "the policy net is not available in this build: playing random moves"
     try:
-        player = PolicyPlayer(model_path=model)
-        if callable(getattr(player, "load", None)):
-            player.load()  # torch and the weights, now rather than on the first move
+        player = SearchPlayer(model_path=model, visits=visits)
+        player.load()  # torch and the weights, now rather than on the first move
         return player, None
     except Exception as exc:  # a missing or damaged model file, a torch problem...
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -34,6 +42,106 @@ def load_player(model: str | None = None):
         elif len(reason) > 70:
             reason = reason[:67] + "..."
         return RandomPlayer(), f"no net ({reason}): playing random moves"
+
+
+def searches(player) -> bool:
+    """True for a player whose strength is its search (a SearchPlayer)."""
+    from gocnn.play.players import SearchPlayer
+    return isinstance(player, SearchPlayer)
+
+
+def player_visits(player) -> int | None:
+    """The visits a move of a searching player, else None."""
+    return int(player.config.visits) if searches(player) else None
+
+
+def with_visits(player, visits: int):
+    """The same net searching ``visits`` a move (a new SearchPlayer sharing the loaded
+    evaluator and the other settings), or None for a player that does not search."""
+    if not searches(player):
+        return None
+    from dataclasses import replace
+
+    from gocnn.play.players import SearchPlayer
+    if player.evaluator is None:  # loaded already when the UI asks (load() waits for a running search)
+        player.load()
+    other = SearchPlayer(evaluator=player.evaluator, config=replace(player.config, visits=visits),
+                         visits=visits, resign_threshold=player.resign_threshold,
+                         temperature=player.temperature)
+    other.model_path = player.model_path
+    return other
+
+
+def has_value_head(player) -> bool | None:
+    """Whether the player's net has a value head (None: not known, or not a net)."""
+    evaluator = getattr(player, "evaluator", None)
+    return getattr(evaluator, "has_value", None) if evaluator is not None else None
+
+
+def engine_move(player, board: Board):
+    """``(move, analysis or None)``: the player's move and, for a search, what it found at
+    ``board`` (:class:`gocnn.play.players.Analysis`)."""
+    decide = getattr(player, "decide", None)
+    if not callable(decide):
+        return player.genmove(board), None
+    before = getattr(player, "last_analysis", None)
+    decision = decide(board)
+    found = getattr(player, "last_analysis", None)
+    return decision.move, (found if found is not before else None)
+
+
+def position_view(player, board: Board, stop=None):
+    """What the player says about ``board`` (:class:`gocnn.tui.winrate.PositionView`): a search
+    at its strength, or the net's value when it plays the policy alone; None when ``stop()``
+    cut the search short."""
+    from gocnn.tui.winrate import PositionView, black_chance, view_of_analysis
+
+    if searches(player) and player.config.visits > 1:
+        found = player.analyse(board, stop=stop)
+        if stop is not None and stop():
+            return None
+        return view_of_analysis(found, board)
+    evaluator = getattr(player, "evaluator", None)
+    if evaluator is None:
+        return PositionView(None, note="this player has no win rate")
+    value = evaluator.evaluate_one(board).value
+    if value is None:
+        return PositionView(None, note="no value head (+ searches)")
+    return PositionView(black_chance(value, board.to_move), note="the net's value")
+
+
+def game_values(player, line: list[tuple], size: int, komi: float, wanted, stop, visits: int = REVIEW_VISITS):
+    """Yield ``(history, Black's chance)`` for the positions of a game line whose move numbers
+    are in ``wanted``, in order: the net's value, 16 positions a call, or for a net without a
+    value head a search of ``visits`` each (a player of its own, sharing the evaluator).
+    Stops early when ``stop()`` says so.  Nothing for a player without a net."""
+    from gocnn.tui.session import replay_positions
+    from gocnn.tui.winrate import black_chance
+
+    evaluator = getattr(player, "evaluator", None)
+    if evaluator is None:
+        return
+    wanted = set(wanted)
+    boards = [b for i, b in replay_positions(line, size, komi) if i in wanted]
+    searcher = None
+    for start in range(0, len(boards), 16):
+        chunk = boards[start:start + 16]
+        if stop():
+            return
+        if searcher is None:
+            evals = evaluator.evaluate(chunk)
+            if all(e.value is not None for e in evals):
+                for b, e in zip(chunk, evals):
+                    yield list(b.history), black_chance(e.value, b.to_move)
+                continue
+            from gocnn.play.players import SearchPlayer
+            searcher = SearchPlayer(evaluator=evaluator, visits=visits)
+        for b in chunk:
+            found = searcher.analyse(b, stop=stop)
+            if stop():
+                return
+            if found.winrate is not None:
+                yield list(b.history), black_chance(found.winrate, b.to_move)
 
 
 def warm_up_scoring() -> None:

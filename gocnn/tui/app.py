@@ -36,9 +36,11 @@ from gocnn.tui.board_view import DEAD, STONE, BoardState, BoardView, _fit, board
 from gocnn.tui.screens import ChooseGameScreen, ConfirmScreen, HelpScreen, NewGameScreen, PathScreen
 from gocnn.tui.session import LETTER, GameSession, GameSettings
 from gocnn.tui.sgfio import GameRecord, archive_games, is_archive, load_sgf, parse_sgf
+from gocnn.tui.winrate import PositionView, WinrateState, WinrateView, view_after, view_of_analysis
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 SIDE_W = 34  # the side panel's width (gocnn.tcss)
+PV_SHOWN = 10  # moves of a principal variation drawn on the board
 PANEL_BELOW_MIN = 8  # rows the side panel needs to move below the board
 
 
@@ -70,6 +72,10 @@ class GoApp(App):
         Binding("u", "undo", "Undo"),
         Binding("t", "hint", "Hint"),
         Binding("m", "heatmap", "Heat"),
+        Binding("v", "pv", "PV"),
+        Binding("plus,equals_sign", "stronger", "Stronger", show=False),
+        Binding("minus", "weaker", "Weaker", show=False),
+        Binding("d", "next_drop", "Next drop", show=False),
         Binding("c", "continue_here", "Play from here"),
         Binding("r", "review", "Review"),
         Binding("n", "new_game", "New"),
@@ -84,7 +90,7 @@ class GoApp(App):
     def __init__(self, player=None, *, player_factory=None, size: int = 19, color: str = "black",
                  handicap: int = 0, komi: float | None = None, main_time: float | None = None,
                  sgf_path: str | None = None, record: GameRecord | None = None,
-                 on_ready=None, seed: int | None = None):
+                 on_ready=None, seed: int | None = None, visits: int | None = None):
         super().__init__()
         self._rng = random.Random(seed)
         self.main_time = main_time  # minutes per side, or None
@@ -104,15 +110,22 @@ class GoApp(App):
             self._player_ready.set()
         self.player_notice: str | None = None  # why the player is not the net (a random player)
         self._plays_size: dict[int, bool] = {}
+        # the strength: visits a move of the net's search (1: the policy alone)
+        self.visits = visits or analysis.player_visits(player) or analysis.DEFAULT_VISITS
         # what the screen adds to the game
         self.cursor = 0
         self.show_heat = False
+        self.show_pv = False
+        self.hover: int | None = None  # the point under the mouse (its variation, with v)
         self.hint: int | None = None
         self._clock_at = time.monotonic()
         # the net's thinking
         self.thinking = False
         self._generation = 0
         self._policies: dict[tuple, np.ndarray] = {}
+        self._views: dict[tuple, PositionView] = {}  # what the search or the net says of a position
+        self._review_progress = ""
+        self._filling: tuple | None = None  # the line the review's win rates are computed for
         self._spin = 0
         self._status = Text("")
         self._status_rows = 1
@@ -141,6 +154,7 @@ class GoApp(App):
             yield BoardView(id="board")
             with Vertical(id="side"):
                 yield Static(id="info")
+                yield WinrateView(id="winrate")
                 yield Static(id="candidates")
                 yield Static(id="notes")
         yield Static(id="summary")
@@ -220,6 +234,8 @@ class GoApp(App):
         except Exception as exc:  # pragma: no cover - load_player catches its own
             from gocnn.engine import RandomPlayer
             player, notice = RandomPlayer(), f"no net ({exc}): playing random moves"
+        if analysis.searches(player) and analysis.player_visits(player) != self.visits:
+            player = analysis.with_visits(player, self.visits)  # changed with + or - while it loaded
         self.player = player
         self._player_ready.set()
         self._from_thread(self._player_loaded, notice)
@@ -244,15 +260,16 @@ class GoApp(App):
         if not self._player_ready.is_set() or self.player is None:
             return None
         size = self.board.size
+        net = getattr(self.player, "evaluator", None)  # asked directly: the player may be searching
         if size not in self._plays_size:
-            plays = getattr(self.player, "plays_size", None)
+            plays = getattr(net, "plays_size", None) or getattr(self.player, "plays_size", None)
             try:
                 self._plays_size[size] = bool(plays(size)) if callable(plays) else True
             except Exception:
                 self._plays_size[size] = True
         if self._plays_size[size]:
             return None
-        trained = getattr(getattr(self.player, "config", None), "board_size", None)
+        trained = getattr(getattr(net if net is not None else self.player, "config", None), "board_size", None)
         what = f"this net was trained for {trained}x{trained} only" if trained else \
             f"this net was not trained for {size}x{size}"
         return f"{what}; on {size}x{size} it plays from a uniform policy"
@@ -279,6 +296,7 @@ class GoApp(App):
     def _new_game(self, game: GameSession) -> None:
         self._generation += 1  # late answers about the old game are dropped
         self.game = game
+        self._stop_filling()
         self.hint = None
         self.cursor = self._center()
         self._clock_at = time.monotonic()
@@ -299,7 +317,12 @@ class GoApp(App):
 
     def _play(self, color: int, point: int | None) -> None:
         """Play a checked move on the game line and carry on (end of game, the net's turn)."""
+        before = self._views.get(self._key(self.board))
         ended = self.game.play(color, point)
+        if before is not None and before.moves and self._key(self.board) not in self._views:
+            after = view_after(before, point, self.board)  # the move's value in the search before it
+            if after is not None:
+                self._note_view(self.board, after)
         self.hint = None
         if point is not None and color == self.human:
             self.cursor = point
@@ -337,6 +360,8 @@ class GoApp(App):
         self.version += 1
 
     def watch_version(self) -> None:
+        if self._filling is not None and self._filling != tuple(self.game.line):
+            self._stop_filling()  # the game line changed (played on, undone, another game)
         self._refresh()
         self._request_analysis()
         self._maybe_engine_turn()
@@ -358,26 +383,29 @@ class GoApp(App):
             self._spinner.pause()
             self._refresh_status()
 
-    def _call_player(self, method: str, board: Board):
-        """Call the player from a worker thread, once it has loaded.  Raises _Abandoned if the
-        worker is cancelled meanwhile (a newer request, or the app closing)."""
+    def _call_player(self, method, board: Board):
+        """Call the player from a worker thread, once it has loaded: ``method`` names one of its
+        methods, or is a function of (player, board).  Raises _Abandoned if the worker is
+        cancelled meanwhile (a newer request, or the app closing)."""
         worker = get_current_worker()
         while not self._player_ready.wait(0.05):
             if worker.is_cancelled:
                 raise _Abandoned
         with self._player_lock:
+            if callable(method):
+                return method(self.player, board)
             return getattr(self.player, method)(board)
 
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def _think(self, generation: int, board: Board) -> None:
         try:
-            move = self._call_player("genmove", board)
+            move, found = self._call_player(analysis.engine_move, board)
             error = None
         except _Abandoned:
             return
         except Exception as exc:
-            move, error = None, f"the net failed ({exc}); it passes"
-        self._from_thread(self._engine_replied, generation, move, error)
+            move, found, error = None, None, f"the net failed ({exc}); it passes"
+        self._from_thread(self._engine_replied, generation, move, error, board, found)
 
     class Reply(Message):
         """A worker's answer, handed to ``callback`` on the app's thread."""
@@ -395,12 +423,24 @@ class GoApp(App):
     def on_go_app_reply(self, message: "GoApp.Reply") -> None:
         message.callback(*message.args)
 
-    def _engine_replied(self, generation: int, move, error: str | None) -> None:
+    def _engine_replied(self, generation: int, move, error: str | None, board: Board | None = None,
+                        found=None) -> None:
         if generation != self._generation or not self.playing:
             return
         self.thinking = False
         self._spinner.pause()
         color = self.engine_color
+        if found is not None and board is not None:
+            self._note_view(board, view_of_analysis(found, board))
+            if move != RESIGN:
+                after = board.copy()
+                try:
+                    after.play(color, move)
+                    view = view_after(found, move, after)
+                except IllegalMove:
+                    view = None
+                if view is not None:
+                    self._note_view(after, view)
         if move == RESIGN:
             self.game.resign(color)
             self._ended()
@@ -427,11 +467,25 @@ class GoApp(App):
 
     def _request_analysis(self) -> None:
         todo = [b.copy() for b in self._boards_to_analyse() if self._key(b) not in self._policies]
-        if todo:
-            self._analyse(todo)
+        board = self.board.copy() if self._wants_view() else None
+        if todo or board is not None:
+            self._analyse(todo, board)
+        self._fill_winrates()
+
+    def _wants_view(self) -> bool:
+        """Whether the position shown needs the search's (or the net's) view: on your turn and in
+        review (on the net's turn its own search gives it); once for each position and strength."""
+        if self.review is None and (self.result is not None or self.board.to_move != self.human):
+            return False
+        view = self._views.get(self._key(self.board))
+        if view is None:
+            return True
+        # a move's value from the search before it: search the position itself, when it searches
+        return not view.moves and self.visits > 1 and analysis.searches(self.player)
 
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
-    def _analyse(self, boards: list[Board]) -> None:
+    def _analyse(self, boards: list[Board], view_board: Board | None = None) -> None:
+        worker = get_current_worker()
         results = []
         for board in boards:
             try:
@@ -442,7 +496,76 @@ class GoApp(App):
             except Exception:
                 probs = np.zeros(board.size * board.size)
             results.append((self._key(board), probs))
-        self._from_thread(self._analysed, results)
+        if results:
+            self._from_thread(self._analysed, results)
+        if view_board is None:
+            return
+        try:
+            view = self._call_player(lambda p, b: analysis.position_view(p, b, stop=lambda: worker.is_cancelled),
+                                     view_board)
+        except _Abandoned:
+            return
+        except Exception as exc:
+            view = PositionView(None, note=f"the net failed ({exc})")
+        if view is not None and not worker.is_cancelled:
+            self._from_thread(self._viewed, view_board, view)
+
+    def _viewed(self, board: Board, view: PositionView) -> None:
+        self._note_view(board, view)
+        self._refresh()
+
+    def _note_view(self, board: Board, view: PositionView) -> None:
+        """Keep what was found about ``board``; its win rate goes on the game's graph."""
+        if len(self._views) > 5000:
+            self._views.clear()
+        self._views[self._key(board)] = view
+        if view.black is not None:
+            self.game.note_winrate(board.history, view.black)
+
+    # ------------------------------------------------------------------ review's win rates
+    def _fill_winrates(self) -> None:
+        """In review: the win rate of every position of the game without one, in a worker, in
+        order, with progress in the panel (the net's value, or a small search)."""
+        if self.review is None or not self._player_ready.is_set():
+            return
+        if getattr(self.player, "evaluator", None) is None:
+            return
+        missing = self.game.missing_winrates()
+        line = tuple(self.game.line)
+        if not missing or self._filling == line:
+            return
+        self._filling = line
+        self._review_progress = f"win rates: 0/{len(missing)} positions..."
+        self._fill(list(line), self.board.size, self.board.komi, missing)
+        self._refresh_winrate()
+
+    def _stop_filling(self) -> None:
+        self.workers.cancel_group(self, "review")
+        self._filling = None
+        self._review_progress = ""
+
+    @work(thread=True, exclusive=True, group="review", exit_on_error=False)
+    def _fill(self, line: list[tuple], size: int, komi: float, missing: list[int]) -> None:
+        worker = get_current_worker()
+        player = self.player
+        done = 0
+        try:
+            for history, black in analysis.game_values(player, line, size, komi, missing,
+                                                       stop=lambda: worker.is_cancelled):
+                done += 1
+                self._from_thread(self._filled, tuple(line), history, black, done, len(missing))
+        except Exception as exc:  # pragma: no cover - a net failing in review
+            self._from_thread(self._filled, tuple(line), None, None, -1, str(exc))
+
+    def _filled(self, line: tuple, history, black, done: int, total) -> None:
+        if self._filling != line:
+            return
+        if done < 0:
+            self._review_progress = f"win rates failed: {total}"
+        else:
+            self.game.note_winrate(history, black)
+            self._review_progress = "" if done >= total else f"win rates: {done}/{total} positions..."
+        self._refresh_winrate()
 
     def _analysed(self, results) -> None:
         if len(self._policies) > 2000:
@@ -524,14 +647,108 @@ class GoApp(App):
             hint=self.hint,
             dead=frozenset(self.dead),
             owner=tuple(self.game.owner) if self.game.owner is not None else None,
+            pv=self._pv_stones(),
         )
         self.query_one(BoardView).state = state
         self._refresh_info()
-        self.query_one("#candidates", Static).update(self._candidates_text(top, probs))
-        self.query_one("#notes", Static).update(self._notes_text())
+        self._refresh_winrate()
+        notes = self._notes_text()
+        notes.rstrip()  # no empty last line: the panel's rows are counted
+        shown = top[: self._candidate_room(notes)]
+        candidates = self._candidates_text(shown, probs, more=len(top) > len(shown))
+        candidates.rstrip()
+        self.query_one("#candidates", Static).update(candidates)
+        self.query_one("#notes", Static).update(notes)
         self._refresh_status()
         self._layout()
         self.refresh_bindings()
+
+    def shown_view(self) -> PositionView | None:
+        return self._views.get(self._key(self.board))
+
+    def shown_pv(self) -> list:
+        """The variation to show: the hovered move's, when the search looked at it, else the
+        top move's; flat points and None for a pass, the side to move first."""
+        view = self.shown_view()
+        if view is None:
+            return []
+        if self.hover is not None:
+            hovered = next((m for m in view.moves if m.move == self.hover), None)
+            if hovered is not None:
+                return list(hovered.pv)
+        return list(view.pv)
+
+    def _pv_stones(self) -> tuple:
+        if not self.show_pv or self.result is not None and self.review is None:
+            return ()
+        color, out = self.board.to_move, []
+        for i, point in enumerate(self.shown_pv()[:PV_SHOWN], 1):
+            if point is not None:
+                out.append((point, color, i))
+            color = WHITE if color == BLACK else BLACK
+        return tuple(out)
+
+    def strength_text(self) -> str:
+        if not self._player_ready.is_set():
+            return f"{self.visits} visits" if self.visits > 1 else "policy only"
+        if not analysis.searches(self.player):
+            return "random player" if self.player_notice else ""
+        if self.visits <= 1:
+            return "policy only"
+        return f"{self.visits} visits" + (" (playouts)" if analysis.has_value_head(self.player) is False else "")
+
+    def _refresh_winrate(self) -> None:
+        try:
+            widget = self.query_one(WinrateView)
+        except Exception:
+            return
+        ready = self._player_ready.is_set()
+        widget.display = not ready or getattr(self.player, "evaluator", None) is not None  # no net, no win rate
+        view = self.shown_view()
+        waiting = ""
+        if not ready:
+            waiting = "loading the net..."
+        elif view is None and self.thinking:
+            waiting = "the net is thinking..."
+        elif view is None and (self.playing or self.review is not None):
+            waiting = "looking..."
+        reviewing = self.review is not None
+        pv = ""
+        if self.show_pv and view is not None:
+            pv = " ".join(self._gtp(p) for p in self.shown_pv()[:PV_SHOWN]) or "none"
+        widget.state = WinrateState(
+            view=view,
+            values=tuple(sorted(self.game.winrates.items())),
+            total=self.total_moves,
+            shown=self.review if reviewing else self.board.move_number(),
+            drops=tuple(self.game.biggest_drops()) if reviewing else (),
+            progress=self._review_progress if reviewing else "",
+            strength=self.strength_text(),
+            waiting=waiting,
+            pv_text=pv,
+            size=self.board.size,
+        )
+
+    def _candidate_room(self, notes: Text) -> int:
+        """How many of the net's top moves the side panel has room for (5 at most) beside the
+        other sections, so that the review's notes are never cut off at the bottom."""
+        try:
+            side, winrate = self.query_one("#side"), self.query_one(WinrateView)
+        except Exception:
+            return 5
+        width, height = side.content_size.width, side.content_size.height
+        if not side.display or width <= 0 or height <= 0:
+            return 5
+        used = self._rows(self._info_text(), width) + 1  # the sections and their margins
+        if winrate.display:
+            used += len(winrate._lines(width)) + 1
+        used += 2  # the candidates' title and margin
+        notice = self.net_notice()
+        if notice:
+            used += self._rows(Text(f"⚠ {notice}."), width)
+        if notes.plain.strip():
+            used += self._rows(notes, width)
+        return max(0, min(5, height - used))
 
     def _refresh_info(self) -> None:
         try:
@@ -559,6 +776,9 @@ class GoApp(App):
             t.append(f"result {self.result}  ", style="bold")
         else:
             t.append(f"move {b.move_number() + 1}  ")
+        view = self.shown_view()
+        if view is not None and view.black is not None:
+            t.append(f"B win {view.black * 100:.0f}%  ", style="bold")
         t.append(f"cap {b.captures[BLACK]}:{b.captures[WHITE]}")
         if self.clock is not None:
             for color in (BLACK, WHITE):
@@ -606,7 +826,7 @@ class GoApp(App):
             t.append(f"Move {n + 1}: {COLOR_NAMES[b.to_move]} to play ({who})")
         return t
 
-    def _candidates_text(self, top, probs) -> Text:
+    def _candidates_text(self, top, probs, more: bool = False) -> Text:
         t = Text()
         whose = COLOR_NAMES[self.board.to_move]
         t.append(f"Net's top moves for {whose}\n", style="bold underline")
@@ -619,7 +839,7 @@ class GoApp(App):
             t.append("  (thinking...)\n" if self._player_ready.is_set() else "  (loading the net...)\n",
                      style="italic")
             return t
-        if not top:
+        if not top and not more:
             t.append("  none: only passing is left\n", style="italic")
         for i, (p, q) in enumerate(top, 1):
             bar = "█" * max(1, round(q * 12)) if q > 0 else ""
@@ -793,6 +1013,63 @@ class GoApp(App):
         self.set_status("Heat map on: shades are the net's policy, numbers its top moves in percent."
                         if self.show_heat else "Heat map off.")
         self._refresh()
+
+    def action_pv(self) -> None:
+        """Show the principal variation of the position shown (the hovered move's, when the
+        mouse is on a move the search looked at) as numbered stones."""
+        self.show_pv = not self.show_pv
+        if not self.show_pv:
+            self.set_status("Variation off.")
+        elif self.visits <= 1 and analysis.searches(self.player):
+            self.set_status("No variation from the policy alone: press + to search.", error=True)
+        elif not analysis.searches(self.player) and self._player_ready.is_set():
+            self.set_status("No variation: this player does not search.", error=True)
+        else:
+            self.set_status("Variation on: the top move's line as numbered stones; "
+                            "hover a move to see its own.")
+        self._refresh()
+
+    def action_stronger(self) -> None:
+        self._set_strength(next((v for v in analysis.LEVELS if v > self.visits), self.visits))
+
+    def action_weaker(self) -> None:
+        self._set_strength(next((v for v in reversed(analysis.LEVELS) if v < self.visits), self.visits))
+
+    def _set_strength(self, visits: int) -> None:
+        """Search ``visits`` a move from the next move on (1: the policy alone)."""
+        if self._player_ready.is_set():
+            other = analysis.with_visits(self.player, visits)
+            if other is None:
+                self.set_status("This player does not search: its strength is fixed.", error=True)
+                return
+            self.player = other
+        self.visits = visits
+        self._views.pop(self._key(self.board), None)  # look again, at the new strength
+        self.set_status(f"Strength: {self.strength_text()} a move." if visits > 1 else
+                        "Strength: the policy alone, one forward pass a move.")
+        self._request_analysis()
+        self._refresh()
+
+    def action_next_drop(self) -> None:
+        """Review: go to the next of the moves that cost their player most."""
+        if self.review is None:
+            self.set_status("d is for review (r): it steps through the biggest drops.", error=True)
+            return
+        found = sorted(d.move for d in self.game.biggest_drops())
+        if not found:
+            self.set_status("No big drop found yet." + (" Still computing..." if self._review_progress else ""))
+            return
+        target = next((m for m in found if m > self.review), found[0])
+        self._set_review(target)
+        drop = next(d for d in self.game.biggest_drops() if d.move == target)
+        self.set_status(f"Move {target}: {COLOR_NAMES[drop.color]} {self._gtp(drop.point)} "
+                        f"lost {drop.loss * 100:.0f}% of its chance to win.")
+
+    def on_board_view_point_hovered(self, message: BoardView.PointHovered) -> None:
+        if message.point != self.hover:
+            self.hover = message.point
+            if self.show_pv:
+                self._refresh()
 
     def action_review(self) -> None:
         if self.review is None:

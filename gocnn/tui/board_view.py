@@ -41,6 +41,7 @@ class BoardState:
     hint: int | None = None
     dead: frozenset[int] = frozenset()
     owner: tuple[int, ...] | None = None  # territory at game end
+    pv: tuple[tuple[int, int, int], ...] = ()  # a variation: (point, colour, number) drawn as numbered stones
 
 
 def hoshi_points(size: int) -> set[tuple[int, int]]:
@@ -101,7 +102,8 @@ def _fit(size: int, width: int, height: int, max_k: int = 3) -> _Geometry:
 
 
 class BoardView(Widget):
-    """A Go board that scales with the terminal.  Posts :class:`PointClicked`."""
+    """A Go board that scales with the terminal.  Posts :class:`PointClicked` and
+    :class:`PointHovered`."""
 
     COMPONENT_CLASSES = {
         "board--wood", "board--label", "board--black", "board--white", "board--last",
@@ -124,6 +126,13 @@ class BoardView(Widget):
         """The player clicked on the point ``point`` (flat index)."""
 
         def __init__(self, point: int) -> None:
+            self.point = point
+            super().__init__()
+
+    class PointHovered(Message):
+        """The mouse is over the point ``point`` (flat index), or off the board (None)."""
+
+        def __init__(self, point: int | None) -> None:
             self.point = point
             super().__init__()
 
@@ -171,6 +180,13 @@ class BoardView(Widget):
         point = self.point_at(offset.x, offset.y)
         if point is not None:
             self.post_message(self.PointClicked(point))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        offset = event.get_content_offset(self)
+        self.post_message(self.PointHovered(None if offset is None else self.point_at(offset.x, offset.y)))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self.post_message(self.PointHovered(None))
 
     # ------------------------------------------------------------------ drawing
     def notify_style_update(self) -> None:
@@ -321,6 +337,17 @@ class BoardView(Widget):
                 put(x, y, STONE[v], wood + Style(color=stone_fg[v], bgcolor=last_bg))
             else:
                 put(x, y, STONE[v], wood + Style(color=last_bg, bgcolor=stone_fg[v], bold=True))
+        # a variation: numbered stones in the colour of the side that plays them
+        for p, color, number in st.pv:
+            x, y, xs = span(p)
+            face = Style(color=stone_fg[WHITE if color == BLACK else BLACK], bgcolor=stone_fg[color], bold=True)
+            text = str(number)
+            if k > 1:
+                for xx in xs:
+                    put(xx, y, " ", face)
+            start = x if k == 1 else x - (len(text) - 1) // 2
+            for i, ch in enumerate(text):
+                put(start + i, y, ch, face)
         if st.hint is not None and st.colors[st.hint] == EMPTY:
             x, y, xs = span(st.hint)
             for xx in (xs if k > 1 else [x, x + 1] if st.hint in labelled else [x]):

@@ -175,6 +175,8 @@ HELP_ROWS = [
     ("The net's view", ""),
     ("m", "heat map of the net's policy on the board, top moves in percent"),
     ("t", "hint: what the net would play for you"),
+    ("+ / -", "stronger / weaker: the search's visits a move, 1 (the policy alone), 50, 200, 800, 3200"),
+    ("v", "the principal variation of the position shown as numbered stones (hover a move for its own)"),
     ("Records", ""),
     ("s", "save the game as SGF"),
     ("o", "open an SGF game for review (asks first if the game is not saved; from an archive "
@@ -183,6 +185,7 @@ HELP_ROWS = [
     ("left / right", "review: one move back / forward"),
     ("Home / End", "review: the start / the end of the game"),
     ("c", "review: continue playing against the net from this move"),
+    ("d", "review: jump to the next of the moves where the mover's win rate fell most"),
     ("End of game", ""),
     ("click a stone", "after two passes: mark a chain dead or alive again"),
     ("Other", ""),

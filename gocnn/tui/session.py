@@ -15,8 +15,27 @@ from pathlib import Path
 
 from gocnn.board import BLACK, COLOR_NAMES, WHITE, Board, opponent
 from gocnn.tui.sgfio import GameRecord, save_sgf
+from gocnn.tui.winrate import Drop, drops
 
 LETTER = {BLACK: "B", WHITE: "W"}
+
+
+def replay_positions(line: list[tuple], size: int, komi: float):
+    """``(moves, board)`` for every position of a game line, from its start (setup stones
+    included) to its end: one replay, a copy of the board each."""
+    board = Board(size, komi=komi)
+    entries = list(line)
+    first = next((i for i, e in enumerate(entries) if e[0] == "move"), len(entries))
+    board.replay(entries[:first])
+    yield 0, board.copy()
+    moves = 0
+    for kind, color, arg in entries[first:]:
+        if kind != "move":  # a change of turn between moves: replayed as the line has it
+            board.replay([*board.history, (kind, color, arg)])
+            continue
+        board.play(color, arg)
+        moves += 1
+        yield moves, board.copy()
 
 
 def default_komi(handicap: int) -> float:
@@ -52,6 +71,7 @@ class GameSession:
         self.vs_net = True  # False while the names are a record's PB/PW
         self.review: int | None = None
         self.review_from_play = False
+        self.winrates: dict[int, float] = {}  # move number -> Black's chance after it (0: the start)
         self.dirty = False  # moves that are not saved
         self.clock: dict[int, float] | None = None
         self.reset_clock()
@@ -100,6 +120,37 @@ class GameSession:
         board.replay(prefix)
         return board
 
+    def movers(self) -> list[tuple[int, int | None]]:
+        """(colour, point) of every move of the game line."""
+        return [(c, p) for kind, c, p in self.line if kind == "move"]
+
+    # ------------------------------------------------------------------ win rates
+    def note_winrate(self, history: list[tuple], black: float) -> bool:
+        """Black's chance at the position ``history`` leads to, if that position is on the game
+        line and has none yet: the graph keeps what was found when the move was played or the
+        review computed it, so stepping through a game never redraws it (False: dropped, an
+        answer about a line taken back or replaced, or a position already known)."""
+        n = len(history)
+        if len(self.line) < n or self.line[:n] != list(history):
+            return False
+        moves = sum(1 for e in history if e[0] == "move")
+        if moves in self.winrates:
+            return False
+        self.winrates[moves] = float(black)
+        return True
+
+    def missing_winrates(self) -> list[int]:
+        """The move numbers (0 = the start) of the line's positions without a win rate yet."""
+        return [i for i in range(self.total_moves + 1) if i not in self.winrates]
+
+    def biggest_drops(self, k: int = 5) -> list[Drop]:
+        """The ``k`` moves after which the mover's chance fell most (see winrate.drops)."""
+        return drops(self.winrates, self.movers(), k)
+
+    def _trim_winrates(self) -> None:
+        total = self.total_moves
+        self.winrates = {i: v for i, v in self.winrates.items() if i <= total}
+
     def set_engine_name(self, name: str) -> None:
         """The net's name, once it has loaded (a record keeps its PB/PW)."""
         if self.vs_net:
@@ -146,6 +197,7 @@ class GameSession:
                 self._undo_one()
         self.clear_result()
         self.line = list(self.board.history)
+        self._trim_winrates()
         return True
 
     def _undo_one(self) -> None:
@@ -241,6 +293,7 @@ class GameSession:
         self.board = self.position_after(shown)
         self.review = None
         self.line = list(self.board.history)
+        self._trim_winrates()
         self.clear_result()
         self.human = self.board.to_move
         self.names = {self.human: "You", self.engine_color: engine_name}
