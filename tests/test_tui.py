@@ -402,10 +402,20 @@ GAME_19 = ["Q16", "D4", "Q4", "D16", "C14", "F17"]
 LETTERS_19 = "A B C D E F G H J K L M N O P Q R S T"
 
 
+def net_with_win_rates():
+    """A searching player whose net has a value head (visits=1: its value, at once), so that
+    the win-rate panel, its graph and the summary's win rate take their room."""
+    from gocnn.play.players import SearchPlayer
+    from test_tui_support import TableEvaluator
+    return SearchPlayer(evaluator=TableEvaluator([0.5, 0.6, 0.3, 0.7, 0.2, 0.8, 0.4], policy=ScriptedPlayer().policy),
+                        visits=1)
+
+
+@pytest.mark.parametrize("player", ["scripted", "net"])
 @pytest.mark.parametrize("terminal", [(64, 24), (72, 24), (80, 22), (80, 24), (200, 60), (64, 50)])
 @sync
-async def test_the_19x19_board_shows_whole_from_64x24_up(terminal):
-    app = GoApp(ScriptedPlayer(), record=record(19, GAME_19))
+async def test_the_19x19_board_shows_whole_from_64x24_up(terminal, player):
+    app = GoApp(ScriptedPlayer() if player == "scripted" else net_with_win_rates(), record=record(19, GAME_19))
     async with app.run_test(size=terminal) as pilot:
         await settle(pilot)
         await pilot.press("end", "c")
@@ -428,6 +438,8 @@ async def test_the_19x19_board_shows_whole_from_64x24_up(terminal):
         assert g.width <= view.size.width and g.height <= view.size.height
         # who is to play is on screen, beside, below or in the summary line
         assert "You" in text and "gocnn" in text
+        if player == "net":  # and the win rate: in the panel, or the summary line
+            assert "%" in text and ("Win rate" in text or "B win" in text), text
 
 
 @pytest.mark.parametrize("terminal", [(50, 18), (60, 20)])
