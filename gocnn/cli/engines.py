@@ -1,5 +1,6 @@
-"""The engines: ``gocnn gtp`` (GTP on stdin/stdout), ``gocnn match`` (a referee between two GTP
-engines) and ``gocnn play`` (the Textual UI); the search options they share."""
+"""The engines: ``gocnn gtp`` (GTP on stdin/stdout), ``gocnn analysis`` (KataGo's JSON analysis
+protocol), ``gocnn match`` (a referee between two GTP engines) and ``gocnn play`` (the Textual
+UI); the search options they share."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def add_parsers(sub) -> None:
     _add_search(p)
     p.set_defaults(handler=cmd_gtp)
 
+    p = sub.add_parser("analysis", help="KataGo's JSON analysis protocol on stdin/stdout (KaTrain, scripts)")
+    p.add_argument("--model", default=None, help="model file (default: the shipped net)")
+    p.add_argument("--symmetries", type=int, choices=[1, 8], default=1)
+    p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for the net")
+    _add_search(p)
+    p.set_defaults(handler=cmd_analysis)
+
     p = sub.add_parser("match", help="referee games between two GTP engines")
     p.add_argument("--black", required=True, metavar="CMD")
     p.add_argument("--white", required=True, metavar="CMD")
@@ -70,6 +78,17 @@ def cmd_gtp(args) -> int:
     """``gocnn gtp``: the options -> :class:`gocnn.gtp.GtpConfig` -> the server."""
     from gocnn.gtp import GtpConfig, run_gtp
     return run_gtp(config_from(GtpConfig, args))
+
+
+def cmd_analysis(args) -> int:
+    """``gocnn analysis``: the options -> :class:`gocnn.analysis.AnalysisConfig` -> the server.
+    stdout carries only the protocol's JSON: anything else printed goes to stderr."""
+    from gocnn.analysis import AnalysisConfig, run_analysis
+    out, sys.stdout = sys.stdout, sys.stderr
+    try:
+        return run_analysis(config_from(AnalysisConfig, args), stdout=out.buffer)
+    finally:
+        sys.stdout = out
 
 
 def cmd_match(args) -> int:
