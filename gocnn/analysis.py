@@ -53,8 +53,6 @@ KNOWN = {"id", "moves", "initialStones", "initialPlayer", "rules", "komi", "boar
          "analyzeTurns", "maxVisits", "includeOwnership", "includeMovesOwnership", "includePolicy",
          "overrideSettings", "reportDuringSearchEvery", "avoidMoves", "allowMoves", "priority",
          "priorities", "analysisPVLen"}
-OVERRIDES = {"maxVisits", "maxPlayouts", "maxTime", "reportAnalysisWinratesAs", "cpuctExploration",
-             "analysisPVLen"}
 
 
 class QueryError(Exception):
@@ -155,7 +153,8 @@ def _stones(value, size: int, name: str) -> list[tuple[int, int | None]]:
 
 
 def _int(value, name: str, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not value.is_integer())):
         raise QueryError(f"{name} must be an integer, not {value!r}", name)
     if value < lo or (hi is not None and value > hi):
         raise QueryError(f"{name} must be {lo}..{hi}, not {value!r}" if hi is not None
@@ -279,22 +278,27 @@ def parse_query(query: dict, *, size_ok: Callable[[int], bool], config,
             raise QueryError("priorities must be a list as long as analyzeTurns", "priorities")
         for p in priorities:
             _int(p, "priorities", -2 ** 31)
+    settings = _settings(query, config, warn)
+    restrictions = _restrictions(query, size)
+    _int(query.get("priority", 0), "priority", -2 ** 31)
+
+    boards = _positions(size, komi, stones, initial, moves, set(turns))
+    return [Job(qid, t, boards[t], restrictions=restrictions, **settings) for t in turns]
+
+
+def _settings(query: dict, config, warn: Callable[[str, str], None]) -> dict:
+    """The search settings and answer options of a query (Job's keyword arguments)."""
     settings = dict(visits=_int(query.get("maxVisits", config.visits), "maxVisits", 1), seconds=config.seconds,
                     config=config, perspective="BLACK", pv_len=None)
     if "analysisPVLen" in query:
         settings["pv_len"] = _int(query["analysisPVLen"], "analysisPVLen", 0)
     settings.update(_overrides(query, config, warn))
     every = query.get("reportDuringSearchEvery")
-    every = None if every is None else _number(every, "reportDuringSearchEvery", 0.001)
-    flags = {k: _bool(query.get(k, False), k) for k in ("includeOwnership", "includeMovesOwnership",
-                                                        "includePolicy")}
-    restrictions = _restrictions(query, size)
-    _int(query.get("priority", 0), "priority", -2 ** 31)
-
-    boards = _positions(size, komi, stones, initial, moves, set(turns))
-    return [Job(qid, t, boards[t], report_every=every, ownership=flags["includeOwnership"],
-                moves_ownership=flags["includeMovesOwnership"], policy=flags["includePolicy"],
-                restrictions=restrictions, **settings) for t in turns]
+    settings["report_every"] = None if every is None else _number(every, "reportDuringSearchEvery", 0.001)
+    for key, name in (("includeOwnership", "ownership"), ("includeMovesOwnership", "moves_ownership"),
+                      ("includePolicy", "policy")):
+        settings[name] = _bool(query.get(key, False), key)
+    return settings
 
 
 def _positions(size: int, komi: float, stones, initial: int, moves, turns: set[int]) -> dict[int, Board]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import queue
 import subprocess
 import sys
@@ -273,6 +272,7 @@ ERRORS = [  # (line, id in the answer, field, words in the error)
     ('{"id":"x","boardXSize":"19"}', "x", "boardXSize", "integer"),
     ('{"id":"x","maxVisits":"many"}', "x", "maxVisits", "integer"),
     ('{"id":"x","maxVisits":0}', "x", "maxVisits", ">= 1"),
+    ('{"id":"x","maxVisits":1e400}', "x", "maxVisits", "integer"),
     ('{"id":"x","komi":"7.5"}', "x", "komi", "number"),
     ('{"id":"x","komi":7.3}', "x", "komi", "half-integer"),
     ('{"id":"x","rules":"martian"}', "x", "rules", "unknown rules"),
