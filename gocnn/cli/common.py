@@ -62,6 +62,22 @@ def _between(lo: float, hi: float | None = None):
 _THREADS = _at_least(0)  # torch threads: 0 leaves torch's choice (gocnn.util.set_threads)
 
 
+def add_board_options(p, seed: bool = False) -> None:
+    """``--size`` and ``--komi`` (19, 7.5), and ``--seed`` (0) when asked: the same in every
+    command that plays games."""
+    p.add_argument("--size", type=int, default=19)
+    p.add_argument("--komi", type=float, default=7.5)
+    if seed:
+        p.add_argument("--seed", type=int, default=0)
+
+
+def add_net_options(p) -> None:
+    """``--model``, ``--symmetries`` and ``--threads``: the net an engine plays with."""
+    p.add_argument("--model", default=None, help="model file (default: the shipped net)")
+    p.add_argument("--symmetries", type=int, choices=[1, 8], default=1)
+    p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for the net")
+
+
 def emit_json(obj) -> None:
     """The contract for ``--json``: one JSON object as the last line of stdout."""
     sys.stdout.write(json.dumps(obj, sort_keys=True) + "\n")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from gocnn.cli.common import _at_least, _between, _lazy, config_from, report
+from gocnn.cli.common import _at_least, _between, _lazy, add_board_options, add_net_options, config_from, report
 
 
 # ---------------------------------------------------------------------- engines (issues 6, 7)
@@ -26,22 +26,18 @@ def _add_search(p) -> None:
 
 def add_parsers(sub) -> None:
     p = sub.add_parser("gtp", help="GTP engine on stdin/stdout (Sabaki, GoGui, Lizzie, q5Go, KGS)")
-    p.add_argument("--model", default=None, help="model file (default: the shipped net)")
-    p.add_argument("--symmetries", type=int, choices=[1, 8], default=1)
+    add_net_options(p)
     p.add_argument("--temperature", type=_between(0), default=0.0,
                    help="0: the net's favourite move; above 0: sample, for variety")
     p.add_argument("--resign", type=_between(0, 1), default=0.95,
                    help="resign when the estimated chance of losing exceeds this (1: never)")
-    p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for the net")
     p.add_argument("--log", default=None, metavar="FILE", help="log every command and reply here")
     p.add_argument("--random", action="store_true", help="a random player instead of the net")
     _add_search(p)
     p.set_defaults(handler=cmd_gtp)
 
     p = sub.add_parser("analysis", help="KataGo's JSON analysis protocol on stdin/stdout (KaTrain, scripts)")
-    p.add_argument("--model", default=None, help="model file (default: the shipped net)")
-    p.add_argument("--symmetries", type=int, choices=[1, 8], default=1)
-    p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for the net")
+    add_net_options(p)
     _add_search(p)
     p.set_defaults(handler=cmd_analysis)
 
@@ -49,8 +45,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--black", required=True, metavar="CMD")
     p.add_argument("--white", required=True, metavar="CMD")
     p.add_argument("--games", type=int, default=1)
-    p.add_argument("--size", type=int, default=19)
-    p.add_argument("--komi", type=float, default=7.5)
+    add_board_options(p)
     p.add_argument("--alternate", action="store_true", help="swap colours every game")
     p.add_argument("--max-moves", type=int, default=None, help="move cap (default: 3 x points)")
     p.add_argument("--move-time", type=float, default=60.0, help="seconds allowed per move")

@@ -3,7 +3,7 @@ first use)."""
 
 from __future__ import annotations
 
-from gocnn.cli.common import _THREADS, _at_least, _lazy
+from gocnn.cli.common import _THREADS, _at_least, _lazy, add_board_options
 
 
 # ---------------------------------------------------------------------- self-play (issue 8)
@@ -13,8 +13,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--opponent", default=None)
     p.add_argument("--games", type=int, required=True)
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--size", type=int, default=19)
-    p.add_argument("--komi", type=float, default=7.5)
+    add_board_options(p)
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--random-opening", type=int, default=0, metavar="N")
     p.add_argument("--workers", type=int, default=1)
@@ -38,9 +37,7 @@ def add_parsers(sub) -> None:
                    help="shorten a step that moves the policy further than this mean KL (0: never)")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--threads", type=_THREADS, default=1, help="torch threads (0: torch's choice)")
-    p.add_argument("--size", type=int, default=19)
-    p.add_argument("--komi", type=float, default=7.5)
-    p.add_argument("--seed", type=int, default=0)
+    add_board_options(p, seed=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_lazy("selfplay.rl:cmd_rl"))
 
@@ -48,9 +45,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--a", required=True, metavar="M1")
     p.add_argument("--b", required=True, metavar="M2")
     p.add_argument("--games", type=int, default=100)
-    p.add_argument("--size", type=int, default=19)
-    p.add_argument("--komi", type=float, default=7.5)
-    p.add_argument("--seed", type=int, default=0)
+    add_board_options(p, seed=True)
     p.add_argument("--temperature", type=float, default=1.0, help="both nets sample at this temperature")
     p.add_argument("--out", default=None, metavar="DIR", help="write every game there as SGF")
     p.add_argument("--visits", type=_at_least(1), default=1,
