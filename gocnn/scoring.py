@@ -100,20 +100,9 @@ def _libs_after(p, player, color, head, nxt, nb, seen, stamp):
         if q < 0:
             break
         if color[q] == player:
-            s = q
-            while True:
-                for j in range(4):
-                    r = nb[s, j]
-                    if r < 0:
-                        break
-                    if color[r] == 0 and seen[r] != stamp:
-                        seen[r] = stamp
-                        count += 1
-                        if count >= 2:
-                            return 2
-                s = nxt[s]
-                if s == q:
-                    break
+            count += _chain_libs_at_most(q, color, head, nxt, nb, 2 - count, seen, stamp)
+            if count >= 2:
+                return 2
     return count
 
 
