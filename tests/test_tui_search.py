@@ -150,6 +150,28 @@ async def test_the_net_searches_and_the_bar_shows_blacks_chance():
 
 
 @sync
+async def test_keys_answer_while_the_search_waits_for_the_net():
+    """The search runs in workers: while the net is stuck, the cursor, the heat map, the
+    variation and the strength keys still answer (none of them waits for the search's lock)."""
+    gate = threading.Event()
+    table = TableEvaluator([0.5] * 10, gate=gate, free=1)  # the policy, then the search waits
+    app = GoApp(SearchPlayer(evaluator=table, visits=50), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        while app.policy_of(app.board) is None:
+            await pilot.pause()  # the top moves are in; the search of your position is stuck
+        cursor = app.cursor
+        await pilot.press("left", "m", "v", "plus")
+        await pilot.pause()
+        assert table.calls == 1  # the search is still stuck: the keys did not wait for it
+        assert app.cursor == cursor - 1 and app.show_heat and app.show_pv
+        assert app.visits == 200 and app.player.config.visits == 200
+        assert "looking..." in winrate_text(app)
+        gate.set()
+        await settle(pilot)
+        assert app.shown_view() is not None and app.shown_view().visits >= 200
+
+
+@sync
 async def test_strength_keys_step_through_the_levels():
     app = GoApp(searcher(50, NoValueEvaluator([])), size=9)
     async with app.run_test(size=SIZE) as pilot:
