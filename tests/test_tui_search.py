@@ -22,7 +22,7 @@ from gocnn.tui.board_view import BoardView  # noqa: E402
 from gocnn.tui.session import GameSession, GameSettings, replay_positions  # noqa: E402
 from gocnn.tui.winrate import Drop, WinrateView, bar, columns, drops, graph_rows  # noqa: E402
 from search_fakes import MaterialEvaluator  # noqa: E402
-from test_tui import board_lines, click_point, flat, panel, record, settle, status  # noqa: E402
+from test_tui import board_lines, click_point, click_point_nowait, flat, panel, record, settle, status  # noqa: E402
 from test_tui_support import NoValueEvaluator, ScriptedPlayer, TableEvaluator, sync  # noqa: E402
 
 SIZE = (100, 30)
@@ -169,6 +169,27 @@ async def test_keys_answer_while_the_search_waits_for_the_net():
         gate.set()
         await settle(pilot)
         assert app.shown_view() is not None and app.shown_view().visits >= 200
+
+
+@sync
+async def test_undo_while_the_net_searches_stops_its_search():
+    table = TableEvaluator([0.5] * 10)
+    app = GoApp(SearchPlayer(evaluator=table, visits=800), size=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)  # your position searched (800 visits) and kept
+        table.gate, table.free = threading.Event(), table.calls  # from now on the net is stuck
+        before = table.calls
+        await click_point_nowait(pilot, "E5")
+        while not app.thinking:
+            await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.board.moves == [] and not app.thinking
+        table.gate.set()
+        await settle(pilot)
+        # the cancelled search stopped after the batch it was in (8 leaves), not 800 visits on
+        assert table.calls - before <= 16, table.calls - before
+        assert app.board.moves == []
 
 
 @sync

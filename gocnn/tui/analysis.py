@@ -78,12 +78,19 @@ def has_value_head(player) -> bool | None:
     return getattr(evaluator, "has_value", None) if evaluator is not None else None
 
 
-def engine_move(player, board: Board):
+def engine_move(player, board: Board, stop=None):
     """``(move, analysis or None)``: the player's move and, for a search, what it found at
-    ``board`` (:class:`gocnn.play.players.Analysis`)."""
+    ``board`` (:class:`gocnn.play.players.Analysis`).  A search stops early when ``stop()``
+    says so (the move is then None and meaningless: the caller has given up on it)."""
     decide = getattr(player, "decide", None)
     if not callable(decide):
         return player.genmove(board), None
+    if stop is not None and searches(player) and player.config.visits > 1:
+        # SearchPlayer.decide takes no stop: search first, stoppably; decide then reuses the
+        # tree, which already has its visits, and only chooses
+        player.analyse(board, stop=stop)
+        if stop():
+            return None, None
     before = getattr(player, "last_analysis", None)
     decision = decide(board)
     found = getattr(player, "last_analysis", None)

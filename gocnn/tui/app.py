@@ -379,6 +379,7 @@ class GoApp(App):
     def _cancel_thinking(self) -> None:
         if self.thinking:
             self._generation += 1  # the reply of the running worker will be dropped
+            self.workers.cancel_group(self, "engine")  # and its search stops
             self.thinking = False
             self._spinner.pause()
             self._refresh_status()
@@ -398,9 +399,13 @@ class GoApp(App):
 
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def _think(self, generation: int, board: Board) -> None:
+        worker = get_current_worker()
+        stop = lambda: worker.is_cancelled  # noqa: E731 - undo, a new game or quitting: stop searching
         try:
-            move, found = self._call_player(analysis.engine_move, board)
+            move, found = self._call_player(lambda p, b: analysis.engine_move(p, b, stop=stop), board)
             error = None
+            if stop():
+                return
         except _Abandoned:
             return
         except Exception as exc:
