@@ -296,6 +296,24 @@ def test_bad_queries_get_an_error_line_and_the_engine_goes_on(engine, line, qid,
     assert answer["id"] == "ok" and answer["rootInfo"]["visits"] == 2
 
 
+ODD = [None, -1, 0, 1.5, 2.0, "x", "pass", "D4", [], {}, [[]], [["B"]], [["B", "pass"]], [["Q", "D4"]],
+       [[1, 2]], True, {"player": "B"}, [{"player": "B", "moves": "D4", "untilDepth": 1}], "B"]
+
+
+def test_odd_field_values_are_field_errors_never_internal_ones(engine):
+    """Every field of a KaTrain query given each odd value in turn: the answer is an error
+    naming a field, or an answer; never an internal error, and the engine goes on."""
+    base = katrain_query([["B", "E5"], ["W", "C3"]], visits=1)
+    del base["overrideSettings"]["maxTime"]
+    queries = [{**base, "id": f"{key}={value!r}", key: value} for key in base if key != "id" for value in ODD]
+    engine.send(*queries, {"id": "last", "boardXSize": 9, "boardYSize": 9, "maxVisits": 1})
+    lines = engine.finish()
+    assert not [d for d in lines if "internal" in d.get("error", "")]
+    assert all("error" in d or "warning" in d or "turnNumber" in d for d in lines)
+    (last,) = [d for d in lines if d["id"] == "last"]  # (priority -1 queries come after it)
+    assert last["rootInfo"]["visits"] == 1
+
+
 def test_unknown_fields_are_warned_of_and_the_query_still_runs(engine):
     engine.send({"id": "w", "boardXSize": 9, "boardYSize": 9, "maxVisits": 2, "colour": "plaid"})
     warning, answer = engine.finish()
