@@ -23,7 +23,7 @@ from gocnn.tui.session import GameSession, GameSettings, replay_positions  # noq
 from gocnn.tui.winrate import Drop, WinrateView, bar, columns, drops, graph_rows  # noqa: E402
 from search_fakes import MaterialEvaluator  # noqa: E402
 from test_tui import board_lines, click_point, click_point_nowait, flat, panel, record, settle, status  # noqa: E402
-from test_tui_support import NoValueEvaluator, ScriptedPlayer, TableEvaluator, sync  # noqa: E402
+from test_tui_support import NineteenOnlyEvaluator, NoValueEvaluator, ScriptedPlayer, TableEvaluator, sync  # noqa: E402,E501
 
 SIZE = (100, 30)
 
@@ -190,6 +190,27 @@ async def test_undo_while_the_net_searches_stops_its_search():
         # the cancelled search stopped after the batch it was in (8 leaves), not 800 visits on
         assert table.calls - before <= 16, table.calls - before
         assert app.board.moves == []
+
+
+@sync
+async def test_a_net_without_a_policy_for_the_size_plays_without_search():
+    """On 9x9 the shipped net has no policy: a search from a uniform prior would favour A1, B1
+    ...; the net plays as the policy alone does there (random sensible moves) and says why it
+    shows no win rate."""
+    ev = NineteenOnlyEvaluator([0.5] * 10)
+    player = SearchPlayer(evaluator=ev, visits=200)
+    app = GoApp(player, record=record(9, ["E5", "C3"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "the net does not play 9x9" in " ".join(winrate_text(app).split())
+        assert "no search on 9x9" in winrate_text(app)
+        assert "win rates:" not in winrate_text(app) and app.game.winrates == {}  # no review values
+        await pilot.press("end", "c")
+        await settle(pilot)
+        before = ev.calls
+        await click_point(pilot, "D4")
+        assert app.board.move_number() == 4
+        assert player.last_analysis is None and ev.calls - before < 10  # no search ran
 
 
 @sync

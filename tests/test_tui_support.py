@@ -119,3 +119,18 @@ class NoValueEvaluator(TableEvaluator):
     def evaluate(self, boards, masks=None):
         from gocnn.model.evaluator import Evaluation
         return [Evaluation(e.policy, None, None) for e in super().evaluate(boards, masks)]
+
+
+class NineteenOnlyEvaluator(TableEvaluator):
+    """A net with a policy of its own on 19x19 only (like the shipped one): on other sizes a
+    uniform policy and no value, as :class:`gocnn.model.evaluator.Evaluator` answers there."""
+
+    def plays_size(self, size: int) -> bool:
+        return size == 19
+
+    def evaluate(self, boards, masks=None):
+        from gocnn.model.evaluator import Evaluation
+        out = super().evaluate(boards, masks)
+        return [e if b.size == 19 else Evaluation(np.where(e.policy > 0, 1.0 / max(1, (e.policy > 0).sum()), 0.0)
+                                                  .astype(np.float32), None, None, own_policy=False)
+                for b, e in zip(boards, out)]

@@ -46,6 +46,8 @@ def load_player(model: str | None = None, visits: int = DEFAULT_VISITS):
 
 def searches(player) -> bool:
     """True for a player whose strength is its search (a SearchPlayer)."""
+    if player is None:  # not loaded yet: no import on the way to the first screen
+        return False
     from gocnn.play.players import SearchPlayer
     return isinstance(player, SearchPlayer)
 
@@ -78,10 +80,29 @@ def has_value_head(player) -> bool | None:
     return getattr(evaluator, "has_value", None) if evaluator is not None else None
 
 
+def plays_size(player, size: int) -> bool:
+    """Whether the player's net has a policy of its own on ``size`` boards (asked of the
+    evaluator, which needs no lock; True for a player without a net)."""
+    evaluator = getattr(player, "evaluator", None)
+    check = getattr(evaluator, "plays_size", None)
+    return bool(check(size)) if callable(check) else True
+
+
+def for_size(player, size: int):
+    """The player to ask on a ``size`` board.  A search over a net without a policy of its own
+    there starts from a uniform prior and, with a few visits a move, favours the first points
+    (A1, B1 ...); there the net plays as the policy alone does - random sensible moves, as the
+    README says - until a net that plays the size is installed."""
+    if searches(player) and player.config.visits > 1 and not plays_size(player, size):
+        return with_visits(player, 1)
+    return player
+
+
 def engine_move(player, board: Board, stop=None):
     """``(move, analysis or None)``: the player's move and, for a search, what it found at
     ``board`` (:class:`gocnn.play.players.Analysis`).  A search stops early when ``stop()``
     says so (the move is then None and meaningless: the caller has given up on it)."""
+    player = for_size(player, board.size)
     decide = getattr(player, "decide", None)
     if not callable(decide):
         return player.genmove(board), None
@@ -103,6 +124,8 @@ def position_view(player, board: Board, stop=None):
     cut the search short."""
     from gocnn.tui.winrate import PositionView, black_chance, view_of_analysis
 
+    if not plays_size(player, board.size):
+        return PositionView(None, note=f"the net does not play {board.size}x{board.size}")
     if searches(player) and player.config.visits > 1:
         found = player.analyse(board, stop=stop)
         if stop is not None and stop():
@@ -121,12 +144,13 @@ def game_values(player, line: list[tuple], size: int, komi: float, wanted, stop,
     """Yield ``(history, Black's chance)`` for the positions of a game line whose move numbers
     are in ``wanted``, in order: the net's value, 16 positions a call, or for a net without a
     value head a search of ``visits`` each (a player of its own, sharing the evaluator).
-    Stops early when ``stop()`` says so.  Nothing for a player without a net."""
+    Stops early when ``stop()`` says so.  Nothing for a player without a net, or whose net has
+    no policy of its own on this size."""
     from gocnn.tui.session import replay_positions
     from gocnn.tui.winrate import black_chance
 
     evaluator = getattr(player, "evaluator", None)
-    if evaluator is None:
+    if evaluator is None or not plays_size(player, size):
         return
     wanted = set(wanted)
     boards = [b for i, b in replay_positions(line, size, komi) if i in wanted]

@@ -533,7 +533,7 @@ class GoApp(App):
         order, with progress in the panel (the net's value, or a small search)."""
         if self.review is None or not self._player_ready.is_set():
             return
-        if getattr(self.player, "evaluator", None) is None:
+        if getattr(self.player, "evaluator", None) is None or not analysis.plays_size(self.player, self.board.size):
             return
         missing = self.game.missing_winrates()
         line = tuple(self.game.line)
@@ -561,6 +561,9 @@ class GoApp(App):
                 self._from_thread(self._filled, tuple(line), history, black, done, len(missing))
         except Exception as exc:  # pragma: no cover - a net failing in review
             self._from_thread(self._filled, tuple(line), None, None, -1, str(exc))
+            return
+        if done < len(missing) and not worker.is_cancelled:  # some positions gave no value
+            self._from_thread(self._filled, tuple(line), None, None, len(missing), len(missing))
 
     def _filled(self, line: tuple, history, black, done: int, total) -> None:
         if self._filling != line:
@@ -568,7 +571,8 @@ class GoApp(App):
         if done < 0:
             self._review_progress = f"win rates failed: {total}"
         else:
-            self.game.note_winrate(history, black)
+            if history is not None:
+                self.game.note_winrate(history, black)
             self._review_progress = "" if done >= total else f"win rates: {done}/{total} positions..."
         self._refresh_winrate()
 
@@ -700,6 +704,9 @@ class GoApp(App):
             return "random player" if self.player_notice else ""
         if self.visits <= 1:
             return "policy only"
+        n = self.board.size
+        if not analysis.plays_size(self.player, n):
+            return f"no search on {n}x{n}"
         return f"{self.visits} visits" + (" (playouts)" if analysis.has_value_head(self.player) is False else "")
 
     def _refresh_winrate(self) -> None:
