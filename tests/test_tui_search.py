@@ -64,6 +64,12 @@ def test_the_bar_and_the_graph_read_without_colour():
     assert len(cols) == 10 and cols[0] == (0, 9, 1.0) and cols[-1] == (90, 99, 0.0)
 
 
+def test_a_long_variation_is_cut_between_moves():
+    from gocnn.tui.winrate import _fit_words
+    assert _fit_words("PV Q16 K4 C6 F4 B4 C3 C9 O17 R14", 31) == "PV Q16 K4 C6 F4 B4 C3 C9 O17…"  # not "R1"
+    assert _fit_words("PV Q16 K4", 31) == "PV Q16 K4"
+
+
 def test_replay_positions_walks_the_line_once():
     board = Board(9, komi=7.5)
     board.place_handicap(2)

@@ -117,6 +117,13 @@ def graph_rows(values: dict[int, float], total: int, width: int, rows: int) -> l
     return lines
 
 
+def _fit_words(text: str, width: int) -> str:
+    """``text`` cut to ``width`` at a space (never in the middle of a move), "…" marking the cut."""
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)].rsplit(" ", 1)[0] + "…"
+
+
 # ---------------------------------------------------------------------- the panel's widget
 @dataclass(frozen=True)
 class WinrateState:
@@ -192,7 +199,7 @@ class WinrateView(Widget):
         if st.progress:
             out.append(Text(st.progress[:width], style="italic"))
         if st.pv_text:
-            out.append(Text(f"PV {st.pv_text}"[:width]))
+            out.append(Text(_fit_words(f"PV {st.pv_text}", width)))
         if st.drops:
             out.append(Text("Biggest drops (d jumps):"[:width], style="bold"))
             line = Text()
