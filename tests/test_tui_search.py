@@ -20,9 +20,10 @@ from gocnn.tui import analysis  # noqa: E402
 from gocnn.tui.app import GoApp  # noqa: E402
 from gocnn.tui.board_view import BoardView  # noqa: E402
 from gocnn.tui.session import GameSession, GameSettings, replay_positions  # noqa: E402
-from gocnn.tui.winrate import Drop, WinrateView, bar, columns, drops, graph_rows  # noqa: E402
+from gocnn.tui.winrate import Drop, bar, columns, drops, fit_words, graph_rows  # noqa: E402
+from gocnn.tui.winrate_view import WinrateView  # noqa: E402
 from search_fakes import MaterialEvaluator  # noqa: E402
-from test_tui import board_lines, click_point, click_point_nowait, flat, panel, record, settle, status  # noqa: E402
+from test_tui import board_lines, click_point, click_point_nowait, flat, record, settle, status  # noqa: E402
 from test_tui_support import NineteenOnlyEvaluator, NoValueEvaluator, ScriptedPlayer, TableEvaluator, sync  # noqa: E402,E501
 
 SIZE = (100, 30)
@@ -65,9 +66,8 @@ def test_the_bar_and_the_graph_read_without_colour():
 
 
 def test_a_long_variation_is_cut_between_moves():
-    from gocnn.tui.winrate import _fit_words
-    assert _fit_words("PV Q16 K4 C6 F4 B4 C3 C9 O17 R14", 31) == "PV Q16 K4 C6 F4 B4 C3 C9 O17…"  # not "R1"
-    assert _fit_words("PV Q16 K4", 31) == "PV Q16 K4"
+    assert fit_words("PV Q16 K4 C6 F4 B4 C3 C9 O17 R14", 31) == "PV Q16 K4 C6 F4 B4 C3 C9 O17…"  # not "R1"
+    assert fit_words("PV Q16 K4", 31) == "PV Q16 K4"
 
 
 def test_replay_positions_walks_the_line_once():
@@ -308,8 +308,9 @@ async def test_review_computes_the_win_rates_in_a_worker_and_lists_the_drops():
 
 @sync
 async def test_the_shipped_net_plays_with_search_and_shows_its_win_rate():
-    """The real net (policy only, no value head): at strength 1 the bar says so; with search
-    its win rate comes from the search's playouts, and v shows its line."""
+    """The real net, whichever is installed: at strength 1 the bar is the net's value, or says
+    "no value head" (the v1-v5 policy nets); with search it is the search's value (from random
+    playouts without a value head), and v shows the search's line."""
     pytest.importorskip("torch")
     from gocnn.engine import default_model_path
     if not default_model_path().is_file():
@@ -318,13 +319,17 @@ async def test_the_shipped_net_plays_with_search_and_shows_its_win_rate():
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.player, SearchPlayer) and app.player_notice is None
-        assert "no value head" in winrate_text(app)
+        valued = analysis.has_value_head(app.player)
+        bar_line = winrate_text(app).splitlines()[1]
+        assert "policy only" in winrate_text(app)
+        assert ("%" in bar_line) if valued else ("no value head" in bar_line and "%" not in bar_line)
         await pilot.press("plus")  # 50 visits
         await settle(pilot)
         await click_point(pilot, "Q16")
         assert app.board.move_number() == 2
         text = winrate_text(app)
-        assert "50 visits (playouts)" in text and "%" in text.splitlines()[1]
+        assert ("50 visits" + ("" if valued else " (playouts)")) in text and "%" in text.splitlines()[1]
+        assert sorted(app.game.winrates) == [0, 1, 2]
         await pilot.press("v")
         await settle(pilot)
         assert app.query_one(BoardView).state.pv

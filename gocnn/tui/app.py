@@ -36,7 +36,8 @@ from gocnn.tui.board_view import DEAD, STONE, BoardState, BoardView, _fit, board
 from gocnn.tui.screens import ChooseGameScreen, ConfirmScreen, HelpScreen, NewGameScreen, PathScreen
 from gocnn.tui.session import LETTER, GameSession, GameSettings
 from gocnn.tui.sgfio import GameRecord, archive_games, is_archive, load_sgf, parse_sgf
-from gocnn.tui.winrate import PositionView, WinrateState, WinrateView, view_after, view_of_analysis
+from gocnn.tui.winrate import PositionView, view_after, view_of_analysis
+from gocnn.tui.winrate_view import WinrateState, WinrateView
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 SIDE_W = 34  # the side panel's width (gocnn.tcss)
