@@ -41,7 +41,9 @@ def test_policy_config_defaults_and_override():
     cfg = M.PolicyConfig()
     assert dataclasses.asdict(cfg) == {
         "board_size": 19, "features": "basic20", "in_channels": 20, "layers": 6, "filters": 64,
-        "first_kernel": 5, "kernel": 3, "norm": None, "residual": False, "act": "relu"}
+        "first_kernel": 5, "kernel": 3, "norm": None, "residual": False, "act": "relu",
+        # the v1-v5 nets' per-point policy head and no other heads, so their files load unchanged
+        "head": "point", "value": False, "ownership": False, "value_channels": 32, "value_hidden": 64}
     with pytest.raises(dataclasses.FrozenInstanceError):
         cfg.layers = 3
     big = dataclasses.replace(M.POLICY_PRESETS["alphago"], features="alphago48", in_channels=48)

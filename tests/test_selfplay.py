@@ -87,3 +87,43 @@ def test_a_net_for_another_board_size_is_refused(tiny9, tmp_path):
 def test_worker_processes_share_the_games(tiny9, tmp_path):
     summary = run_selfplay(tiny9, tmp_path, 4, size=9, workers=2, max_moves=30, progress=False)
     assert summary["played"] == 4 and len(list(tmp_path.glob("game-*.sgf"))) == 4
+
+
+@pytest.fixture(scope="module")
+def pv9(tmp_path_factory):
+    """A tiny random policy+value net (fully convolutional: it plays every size)."""
+    path = tmp_path_factory.mktemp("nets") / "pv9.safetensors"
+    torch.manual_seed(1)
+    cfg = dataclasses.replace(POLICY_PRESETS["pv-small"], layers=3, filters=16)
+    save_model(path, build_policy(cfg), cfg, {"note": "random"})
+    return path
+
+
+def test_selfplay_with_search_plays_every_size_a_net_plays(pv9, tmp_path):
+    """A policy+value net searches its self-play moves on 9x9 (a 19x19 file, every size)."""
+    summary = run_selfplay(pv9, tmp_path, 2, size=9, batch=2, visits=8, max_moves=40, progress=False)
+    assert summary["played"] == 2 and summary["finished"]
+    for rec in read_games([tmp_path]):
+        assert rec.size == 9 and not rec.illegal and len(rec.moves) >= 2
+
+
+@pytest.mark.gnugo
+def test_shipped_net_selfplay_on_9x9_replays_in_gnugo(gnugo, tmp_path):
+    """The shipped net plays 9x9 with its own policy; GNU Go accepts every move of the record
+    and counts the same result."""
+    import subprocess
+    from gocnn.engine import default_model_path
+    from gocnn.model import plays_size, read_config
+    if not plays_size(read_config(default_model_path()), 9):
+        pytest.fail("the shipped net does not play 9x9")
+    run_selfplay(None, tmp_path, 1, size=9, komi=7.5, batch=1, progress=False)
+    sgf_file = game_path(tmp_path, 0)
+    rec = next(iter(read_games([sgf_file])))
+    cmds = [f"loadsgf {sgf_file}", "final_score", "quit"]
+    out = subprocess.run([gnugo, "--mode", "gtp", "--chinese-rules"], input="\n".join(cmds) + "\n",
+                         capture_output=True, text=True, timeout=120).stdout
+    replies = [r for r in out.split("\n\n") if r.strip()]
+    assert replies[0].startswith("= "), replies  # every move legal for GNU Go too
+    assert len(rec.moves) > 20
+    gnu_score = replies[1][2:].strip()
+    assert gnu_score[0] == rec.result[0], (gnu_score, rec.result)  # the same winner

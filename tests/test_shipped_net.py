@@ -45,3 +45,41 @@ def test_gtp_plays_the_shipped_net_by_default():
     # the opening move of a net trained on strong games is a corner or side point, 3rd-4th line
     col, row = move[2], int(move[3:])
     assert row in (3, 4, 16, 17) and col in "CDEFGHJKLMNOPQR", move
+
+
+V5 = default_model_path().parents[2] / "tests" / "nets" / "v5-policy.safetensors"
+
+
+def test_the_policy_only_v5_file_still_loads_and_plays():
+    """v1-v5 files (a per-point policy head, no value head) load, play 19x19 and search with
+    playouts standing in for the value; they refuse nothing and report no value."""
+    from gocnn.board import Board
+    from gocnn.engine import PolicyPlayer
+    from gocnn.model import plays_size
+    from gocnn.model.evaluator import Evaluator
+    from gocnn.play.players import SearchPlayer
+
+    net, cfg, facts = load_model(V5)
+    assert cfg.head == "point" and not cfg.value and plays_size(cfg, 19) and not plays_size(cfg, 9)
+    board = Board(19)
+    move = PolicyPlayer(V5).genmove(board)
+    assert isinstance(move, int) and board.check(board.to_move, move) is None
+    ev = Evaluator.load(V5).evaluate_one(board)
+    assert ev.value is None and ev.ownership is None and abs(ev.policy.sum() - 1) < 1e-5
+    assert ev.policy.argmax() == move  # the policy player plays the net's favourite here
+    searched = SearchPlayer(V5, visits=16).decide(board)
+    assert isinstance(searched.move, int) and board.check(board.to_move, searched.move) is None
+    nine = Evaluator.load(V5).evaluate_one(Board(9))
+    assert not nine.own_policy and np.allclose(nine.policy, 1 / 81)  # uniform, and it says so
+
+
+def test_the_shipped_net_has_a_value_and_plays_every_size():
+    from gocnn.board import Board
+    from gocnn.model.evaluator import Evaluator
+
+    ev = Evaluator.load(default_model_path())
+    for size in (9, 13, 19):
+        e = ev.evaluate_one(Board(size))
+        assert e.own_policy and 0 < e.value < 1 and e.ownership.shape == (size * size,)
+        # an empty board: the net's own policy, peaked on a few sensible points, not uniform
+        assert e.policy.max() > 5 / (size * size)

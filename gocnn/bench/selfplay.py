@@ -2,7 +2,7 @@
 all ``--games`` games in flight, one forward pass per step) against the same games played one
 at a time (batch 1), in the same run, the first 80 moves of each game.
 
-It also times the bare forward pass (``Net.probs``) at batch N and at batch 1 on the same
+It also times the bare forward pass (the Evaluator's net, ``Net.evaluator.net``) at batch N and at batch 1 on the same
 positions, in turn, for ``--seconds``: ``forward_ratio`` is the most batching can give on this
 machine, whatever the runner around the net does.
 
@@ -61,9 +61,16 @@ def run(opts) -> BenchResult:
     rate, peer_rate = t["batched"].rate(), t["batch1"].rate()
     moves, peer_moves = int(t["batched"].units[0]), int(t["batch1"].units[0])
 
-    stack = forward_planes(net, games)
-    f = measure({"batched": lambda: len(net.probs(stack)),
-                 "batch1": lambda: sum(len(net.probs(stack[i:i + 1])) for i in range(games))},
+    stack = torch.from_numpy(forward_planes(net, games)).float()
+    ev = net.evaluator
+
+    def forward(x) -> int:
+        with torch.inference_mode(), torch.autocast(ev.device.type, torch.bfloat16, enabled=ev.amp):
+            ev.net(x)
+        return len(x)
+
+    f = measure({"batched": lambda: forward(stack),
+                 "batch1": lambda: sum(forward(stack[i:i + 1]) for i in range(games))},
                 seconds=opts.seconds, warmup=1)
     fwd_b, fwd_1 = f["batched"].rate(), f["batch1"].rate()
     return BenchResult(

@@ -43,7 +43,10 @@ def sample_shards(data: str | None) -> Path:
         return Path(data)
     import tempfile
     from gocnn import data as gdata
-    out = Path(tempfile.gettempdir()) / f"gocnn-bench-shards-{gdata.FORMAT}"
+    import hashlib
+    # one cache per checkout (a build of other sources in the same folder is refused)
+    tag = hashlib.blake2b(str(SAMPLES.resolve()).encode(), digest_size=6).hexdigest()
+    out = Path(tempfile.gettempdir()) / f"gocnn-bench-shards-{gdata.FORMAT.replace('/', '-')}-{tag}"
     gdata.build([SAMPLES], out, val_fraction=0.0, workers=1, progress=False)
     return out
 

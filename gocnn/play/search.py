@@ -15,9 +15,9 @@ without a value head - and it is backed up along its path.
 
 Rules are priors, not vetoes: candidates are the empty points that do not fill one of the
 mover's own eyes, plus pass; a move found illegal (suicide, ko, positional superko) when the
-search first walks into it gets prior 0 and is never chosen.  Two passes end the game: its
-value is the Tromp-Taylor area score with the dead stones the playout estimate finds, which is
-how the referee and GNU Go count.
+search first walks into it gets prior 0 and is never chosen.  Two passes end the game: the
+player whose pass ended it wins only if it wins by Tromp-Taylor area both as the board stands
+and with the dead stones of the playout estimate removed (see :meth:`Search._finish`).
 
 Everything is deterministic for a given seed: the search is single-threaded Python, the net
 runs its batch with torch's own threads.
@@ -205,12 +205,17 @@ class Search:
         return child
 
     def _finish(self, node: Node) -> None:
-        """Two passes: the game is over; its value is the area score, dead stones removed."""
+        """Two passes: the game is over.  The player whose pass ended it counts it as won only
+        if it wins both by the Tromp-Taylor area of the board as it stands and by the area
+        with the dead stones the playout estimate finds: so the search captures dead stones
+        before it passes, and never ends a game on stones of its own that only it would
+        call alive - the referee, GNU Go and gocnn then count the same result."""
         from gocnn.scoring import estimate
         est = estimate(node.board, self.config.terminal_playouts, seed=self.config.seed)
-        margin = est.score.margin
+        passer_sign = -1.0 if node.board.to_move == BLACK else 1.0  # the last to pass: not to move
+        passer = min(passer_sign * est.score.margin, passer_sign * node.board.score().margin)
         node.terminal = True
-        node.value = 0.5 if margin == 0 else float((margin > 0) == (node.board.to_move == BLACK))
+        node.value = 0.5 if passer == 0 else float(passer < 0)  # to the player to move
         node.ownership = est.ownership
 
     # -------------------------------------------------------------- evaluation and backup
