@@ -307,6 +307,17 @@ async def test_review_computes_the_win_rates_in_a_worker_and_lists_the_drops():
 
 
 @sync
+async def test_a_game_opened_while_the_net_loads_gets_its_win_rates_once_it_has():
+    black = [0.5, 0.6, 0.9, 0.7]  # White's C3 costs White 30%, Black's D4 costs Black 20%
+    app = GoApp(player_factory=lambda: (SearchPlayer(evaluator=TableEvaluator(black), visits=1), None),
+                record=record(9, ["E5", "C3", "D4"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)  # no key pressed
+        assert app.game.winrates == pytest.approx(dict(enumerate(black)))
+        assert "Biggest drops" in winrate_text(app) and "2W C3 -30%  3B D4 -20%" in winrate_text(app)
+
+
+@sync
 async def test_the_shipped_net_plays_with_search_and_shows_its_win_rate():
     """The real net, whichever is installed: at strength 1 the bar is the net's value, or says
     "no value head" (the v1-v5 policy nets); with search it is the search's value (from random

@@ -249,6 +249,7 @@ class GoApp(App):
             self.player_notice = notice  # shown for as long as it holds, not one move
             self.set_status(notice, error=True)
         self._refresh()
+        self._fill_winrates()  # a game opened for review while the net loaded
         if self._on_ready is not None:
             self._on_ready("net")
 
