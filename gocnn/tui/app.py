@@ -518,15 +518,16 @@ class GoApp(App):
             self._from_thread(self._viewed, view_board, view)
 
     def _viewed(self, board: Board, view: PositionView) -> None:
-        self._note_view(board, view)
+        # in review the graph is the review's own computation, one source for every position
+        self._note_view(board, view, graph=self.review is None)
         self._refresh()
 
-    def _note_view(self, board: Board, view: PositionView) -> None:
+    def _note_view(self, board: Board, view: PositionView, graph: bool = True) -> None:
         """Keep what was found about ``board``; its win rate goes on the game's graph."""
         if len(self._views) > 5000:
             self._views.clear()
         self._views[self._key(board)] = view
-        if view.black is not None:
+        if graph and view.black is not None:
             self.game.note_winrate(board.history, view.black)
 
     # ------------------------------------------------------------------ review's win rates
