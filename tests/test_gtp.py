@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import sys
+from pathlib import Path
 import time
 
 import pytest
@@ -596,11 +597,14 @@ def test_random_player_plays_every_size():
     """)
 
 
-def test_shipped_net_refuses_sizes_it_does_not_play(tmp_path):
-    """The shipped net is 19x19 only: 9x9 and 13x13 are refused, not played at random."""
+V5 = Path(__file__).parent / "nets" / "v5-policy.safetensors"
+
+
+def test_a_19x19_only_net_refuses_sizes_it_does_not_play(tmp_path):
+    """v1-v5 nets are 19x19 only: 9x9 and 13x13 are refused, not played at random."""
     from gocnn.engine import PolicyPlayer
 
-    e = GtpEngine(PolicyPlayer(), scoring_playouts=16)
+    e = GtpEngine(PolicyPlayer(V5), scoring_playouts=16)
     run(e, r"""
         boardsize 9
         -> \? unacceptable size
@@ -619,6 +623,25 @@ def test_shipped_net_refuses_sizes_it_does_not_play(tmp_path):
     """)
 
 
+def test_the_shipped_net_plays_9x9_and_13x13_with_its_own_policy():
+    from gocnn.engine import PolicyPlayer
+
+    e = GtpEngine(PolicyPlayer(), scoring_playouts=16)
+    for size in (9, 13):
+        run(e, fr"""
+            boardsize {size}
+            -> =
+            clear_board
+            -> =
+            genmove b
+            -> = [A-HJ-T]\d\d?
+        """)
+        # an opening move near the centre or on the 3rd-5th line, never the edge
+        move = e.board.moves[-1][1]
+        row, col = divmod(move, size)
+        assert 2 <= row <= size - 3 and 2 <= col <= size - 3, (size, move)
+
+
 def test_a_quick_quit_while_the_net_loads_exits_cleanly():
     """A GUI checking the engine (name, then end of input) while the net is still loading: exit
     code 0, not an abort from the C++ runtime of a thread still at work."""
@@ -629,8 +652,9 @@ def test_a_quick_quit_while_the_net_loads_exits_cleanly():
         assert b"terminate" not in proc.stderr, proc.stderr
 
 
-def test_process_refuses_9x9_with_the_shipped_net_and_accepts_it_with_random():
-    for args, replies in (([], b"? unacceptable size\n\n= \n\n"), (["--random"], b"= \n\n= \n\n")):
+def test_process_refuses_9x9_with_a_19x19_net_and_accepts_it_with_the_shipped_net_and_random():
+    for args, replies in ((["--model", str(V5)], b"? unacceptable size\n\n= \n\n"), ([], b"= \n\n= \n\n"),
+                          (["--random"], b"= \n\n= \n\n")):
         proc = subprocess.run([sys.executable, "-m", "gocnn", "gtp", *args], input=b"boardsize 9\nboardsize 19\n",
                               capture_output=True, timeout=120)
         assert proc.returncode == 0 and proc.stdout == replies, (args, proc.stdout, proc.stderr)
