@@ -669,7 +669,9 @@ class GoApp(App):
         shown = top[: self._candidate_room(notes)]
         candidates = self._candidates_text(shown, probs, more=len(top) > len(shown))
         candidates.rstrip()
-        self.query_one("#candidates", Static).update(candidates)
+        widget = self.query_one("#candidates", Static)
+        widget.update(candidates)
+        widget.display = bool(shown) or not top or bool(self.net_notice())  # no title without a move
         self.query_one("#notes", Static).update(notes)
         self._refresh_status()
         self._layout()
