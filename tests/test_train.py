@@ -177,11 +177,19 @@ def test_eval_with_no_games_read_is_an_error(tmp_path):
     junk = tmp_path / "hostname"
     junk.write_text("my-machine\n")
     nine = tmp_path / "nine.sgf"
-    nine.write_text("(;GM[1]FF[4]SZ[9];B[ee];W[cc])")  # the shipped net is 19x19 only
-    proc = _eval("--sgf", junk, nine)
+    nine.write_text("(;GM[1]FF[4]SZ[9];B[ee];W[cc])")  # v5 is 19x19 only
+    proc = _eval("--sgf", junk, nine, "--model", Path(__file__).parent / "nets" / "v5-policy.safetensors")
     assert proc.returncode == 2 and proc.stdout == "", proc
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("gocnn: error: no 19x19 games read from ")
     assert "1 board size excluded, 1 malformed SGF" in proc.stderr, proc.stderr
+
+
+def test_eval_reads_every_size_the_net_plays(tmp_path):
+    nine = tmp_path / "nine.sgf"
+    nine.write_text("(;GM[1]FF[4]SZ[9]RE[B+3.5]KM[7.5];B[ee];W[cc];B[gg];W[cg])")
+    report = json.loads(_eval("--sgf", nine, "--json").stdout.strip().splitlines()[-1])
+    assert report["games"] == 1 and report["sizes"] == {"9": 1} and report["positions"] == 4
+    assert 0 <= report["brier"] <= 1 and report["brier_baseline"] == 0.25
 
 
 def test_eval_prints_what_it_skipped(tmp_path, samples):
