@@ -17,7 +17,7 @@ def _add_search(p) -> None:
     p.add_argument("--time", type=_between(0.01), default=None, metavar="SECONDS",
                    help="at most this long a move (GTP time_settings/time_left also bound it)")
     p.add_argument("--mix", type=_between(0, 1), default=None,
-                   help="weight of random playouts in a leaf's value (default: 0 with a value head, "
+                   help="weight of random playouts in a leaf's value (default: 0.5 with a value head, "
                         "1 for a net without one)")
     p.add_argument("--batch", type=_at_least(1), default=8, help="leaves a net call")
     p.add_argument("--seed", type=int, default=None, help="search seed (default 0; same seed, same moves)")
