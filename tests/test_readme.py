@@ -36,7 +36,8 @@ def test_newcomer_steps_come_first_and_history_lives_in_docs():
     assert [h for h in heads if h in order] == order, heads
     assert heads.index("Strength and figures") < heads.index("Design")
     assert len(README.encode()) < 25_000  # the history and the figures are in docs/results.md
-    for fact in ("64 columns x 24", "19x19 only", "`gocnn-policy` is a GTP command", "Where `s` saves"):
+    for fact in ("64 columns x 24", "every size from 2x2 to 25x25", "`gocnn-policy` is a GTP command",
+                 "Where `s` saves"):
         assert fact in README, fact
     results = (REPO / "docs" / "results.md").read_text(encoding="utf-8")
     for figure in ("45.5% / 77.1%", "6 wins in 20 games", "79/100 = 79.0%", "97.51%", "139,351 moves/s",

@@ -55,7 +55,8 @@ BLACK_19 = [0.5, 0.52, 0.47, 0.5, 0.45, 0.48, 0.42, 0.44, 0.4, 0.45, 0.7, 0.68, 
 def searching_app(visits: int = 50) -> GoApp:
     from gocnn.play.players import SearchPlayer
     evaluator = TableEvaluator(BLACK_19, policy=ScriptedPlayer().policy)
-    return app_with_game(19, SearchPlayer(evaluator=evaluator, visits=visits))
+    # the stand-in's values alone (no random playouts mixed in): the picture is the evaluator's
+    return app_with_game(19, SearchPlayer(evaluator=evaluator, visits=visits, mix=0.0))
 
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
