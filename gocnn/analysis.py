@@ -538,7 +538,7 @@ class AnalysisServer:
         move: the net's ownership head in one batch, or playouts for a net without one."""
         if not moves:
             return
-        from gocnn.scoring import ownership
+        from gocnn.scoring import area_lead, ownership
 
         children = []
         for move in moves:
@@ -550,7 +550,7 @@ class AnalysisServer:
         for move, child, ev in zip(moves, children, evals):
             own = ev.ownership if ev is not None and ev.ownership is not None else ownership(child, PLAYOUTS)[0]
             own = np.asarray(own, np.float64)
-            judged[move] = (float(own.sum()) - child.komi, own)
+            judged[move] = (area_lead(own, child.komi), own)
 
     def _policy(self, board: Board) -> list[float]:
         """The net's policy, KataGo's layout: rows from the top, -1 where illegal, pass last

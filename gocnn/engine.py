@@ -156,7 +156,8 @@ def choose_move(board: Board, probs: np.ndarray, *, temperature: float = 0.0,
     win = est.win_rate(color) if est is not None else None
 
     if est is not None and resign_check:
-        margin = float(est.ownership.sum()) - board.komi
+        from gocnn.scoring import area_lead
+        margin = area_lead(est.ownership, board.komi)
         if color != BLACK:
             margin = -margin
         if win <= 1.0 - resign_threshold and margin <= -RESIGN_MARGIN * n:

@@ -425,6 +425,12 @@ def estimate(board: Board, playouts: int = 64, seed: int | None = None) -> Estim
     return Estimate(own, black_win, dead, board.score(dead))
 
 
+def area_lead(ownership, komi: float) -> float:
+    """Black's expected lead in points from an ownership map (+1 Black's, -1 White's, summed
+    over the board) after komi: what analysis reports as the score lead."""
+    return float(np.sum(ownership)) - float(komi)
+
+
 def final_score(board: Board, playouts: int = 400) -> Score:
     """The area score of a finished game, dead stones removed by the estimate."""
     return estimate(board, playouts).score
@@ -435,5 +441,5 @@ def warm_up() -> None:
     estimate(Board(5), playouts=1)
 
 
-__all__ = ["Estimate", "estimate", "ownership", "dead_stones", "final_score", "warm_up",
+__all__ = ["Estimate", "estimate", "ownership", "dead_stones", "final_score", "area_lead", "warm_up",
            "BLACK", "WHITE"]

@@ -98,7 +98,9 @@ class SearchPlayer:
         return self.decide(board, cleanup=cleanup).move
 
     def decide(self, board: Board, cleanup: bool = False, resign: bool = True,
-               seconds: float | None = None) -> Decision:
+               seconds: float | None = None, stop=None) -> Decision:
+        """The move for ``board.to_move``: searched (``seconds`` and ``stop()`` may end the
+        search early; the tree so far decides), or the policy's with ``visits=1``/``cleanup``."""
         self.load()
         if cleanup or self.config.visits <= 1:  # the policy-only player, or KGS's clean-up
             raw = self.evaluator.evaluate_one(board).policy
@@ -106,7 +108,7 @@ class SearchPlayer:
                                    resign_threshold=self.resign_threshold if resign else 1.0,
                                    cleanup=cleanup)
         else:
-            analysis = self.analyse(board, seconds=seconds)
+            analysis = self.analyse(board, seconds=seconds, stop=stop)
             decision = self._choose(board, analysis, resign)
         self.last_decision = decision
         return decision
@@ -131,7 +133,8 @@ class SearchPlayer:
         own = root.ownership
         lead = None
         if own is not None:
-            black_lead = float(own.sum()) - board.komi
+            from gocnn.scoring import area_lead
+            black_lead = area_lead(own, board.komi)
             lead = black_lead if board.to_move == BLACK else -black_lead
         return Analysis(moves, sum(m.visits for m in moves), search.root_value(root), own, lead, board.to_move)
 
