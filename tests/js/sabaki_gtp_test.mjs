@@ -63,13 +63,15 @@ try {
   assert.equal(res.error, false)
   assert.ok(infos.length >= 1, 'lz-analyze sent no info line')
   const entries = infos[0].split(/\s*info\s+/).filter(Boolean).map(chunk => {
-    const m = chunk.match(/^move (\S+) visits (\d+) winrate (\d+) prior (\d+) order (\d+) pv (.+)$/)
+    // Leela Zero's fields as Lizzie and Sabaki read them; lcb is there when the engine searches
+    const m = chunk.match(/^move (\S+) visits (\d+) winrate (\d+) prior (\d+) (?:lcb (\d+) )?order (\d+) pv (.+)$/)
     assert.ok(m, `unparsable info entry: ${chunk}`)
-    return {move: m[1], visits: +m[2], winrate: +m[3], prior: +m[4], order: +m[5]}
+    return {move: m[1], visits: +m[2], winrate: +m[3], prior: +m[4], order: +m[6]}
   })
   assert.ok(entries.length >= 1)
   entries.forEach((e, i) => assert.equal(e.order, i))
-  for (let i = 1; i < entries.length; i++) assert.ok(entries[i].prior <= entries[i - 1].prior)
+  // best first: most visits first (the policy alone reports visits in proportion to its prior)
+  for (let i = 1; i < entries.length; i++) assert.ok(entries[i].visits <= entries[i - 1].visits)
   assert.ok(!entries.some(e => ['E5', 'C3', 'G7'].includes(e.move)), 'an occupied point in the analysis')
   seen.analysis = {lines: infos.length, moves: entries.length, top: entries[0]}
 
