@@ -535,22 +535,6 @@ class _Bar:
             self.p.stop()
 
 
-def print_result(args, result: dict) -> None:
-    """A run's summary, printed once (by rank 0 under torchrun): JSON last line with --json."""
-    if int(os.environ.get("RANK", "0")) != 0:
-        return
-    if args.json:
-        from gocnn.cli import emit_json
-        emit_json(result)
-    else:
-        print(json.dumps(result, indent=1))
-
-
-def cmd_train(args) -> int:
-    print_result(args, train(args))
-    return 0
-
-
 # ---------------------------------------------------------------------- gocnn eval
 PHASES = (("moves 1-50", 0, 50), ("moves 51-150", 50, 150), ("moves 151+", 150, 10 ** 9))
 
@@ -637,59 +621,44 @@ def evaluate_games(net, cfg, records, symmetries: int = 1, batch: int = 256, dev
     return out
 
 
-def cmd_eval(args) -> int:
+def evaluate_sgf(sgf_paths, model=None, symmetries: int = 1, batch: int = 256, max_games: int | None = None,
+                 threads: int = 0) -> dict:
+    """``gocnn eval``: the net of ``model`` (default: the shipped net) on the games of the SGF
+    sources, every board size it plays; the report of :func:`evaluate_games` plus ``seconds``,
+    ``model``, ``skipped`` and ``skipped_text``.  Raises GocnnError when no game was read."""
     from gocnn import sgf
-    from gocnn.cli import emit_json
-    from gocnn.data import print_skipped, skipped_text
+    from gocnn.coords import MAX_SIZE, MIN_SIZE
+    from gocnn.data import skipped_text
     from gocnn.engine import default_model_path
-    from gocnn.model import for_inference, load_model
-    from gocnn.util import progress
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    path = args.model or default_model_path()
-    net, cfg, facts = load_model(path)
+    from gocnn.model import for_inference, load_model, plays_size
+    from gocnn.util import progress, set_threads
+    set_threads(threads)
+    path = model or default_model_path()
+    net, cfg, _facts = load_model(path)
     for_inference(net)
     stats = sgf.ReadStats()
-    bar = progress(args.max_games, "eval")
+    bar = progress(max_games, "eval")
 
     def counted(records):  # the progress display advances as evaluate_games reads each game
         for rec in records:
             bar.advance(1, info=f"{stats.positions} moves")
             yield rec
 
+    sizes = tuple(n for n in range(MIN_SIZE, MAX_SIZE + 1) if plays_size(cfg, n))
     try:
-        from gocnn.coords import MAX_SIZE, MIN_SIZE
-        from gocnn.model import plays_size
-        sizes = tuple(n for n in range(MIN_SIZE, MAX_SIZE + 1) if plays_size(cfg, n))
-        records = sgf.read_games(args.sgf, sgf.Filters(sizes=sizes), stats)
-        if args.max_games:
+        records = sgf.read_games(sgf_paths, sgf.Filters(sizes=sizes), stats)
+        if max_games:
             import itertools
-            records = itertools.islice(records, args.max_games)
+            records = itertools.islice(records, max_games)
         t0 = time.perf_counter()
-        result = evaluate_games(net, cfg, counted(records), symmetries=args.symmetries, batch=args.batch)
+        result = evaluate_games(net, cfg, counted(records), symmetries=symmetries, batch=batch)
     except FileNotFoundError as exc:
         raise GocnnError(str(exc)) from None
     finally:
         bar.close()
     if result["games"] == 0:
         plays = f"{cfg.board_size}x{cfg.board_size}" if len(sizes) == 1 else "Go"
-        raise GocnnError(f"no {plays} games read from {' '.join(args.sgf)} "
+        raise GocnnError(f"no {plays} games read from {' '.join(map(str, sgf_paths))} "
                          f"({skipped_text(stats.skipped)})")
-    result["seconds"] = round(time.perf_counter() - t0, 1)
-    result["model"] = str(path)
-    result["skipped"] = dict(stats.skipped)
-    if args.json:
-        emit_json(result)
-    else:
-        print(f"{result['games']} games, {result['positions']} positions, {args.symmetries} symmetr"
-              f"{'y' if args.symmetries == 1 else 'ies'}: top-1 {result['top1']:.2%}  top-5 {result['top5']:.2%}  "
-              f"log-loss {result['log_loss']:.3f}")
-        if "brier" in result:
-            print(f"value: Brier {result['brier']:.4f} (0.25 = a coin), winner named "
-                  f"{result['winner_accuracy']:.1%} of {result['value_positions']} positions")
-        for name, ph in result["phases"].items():
-            value = (f"  Brier {ph['brier']:.4f}  winner {ph['winner_accuracy']:.1%}" if "brier" in ph else "")
-            print(f"  {name:14s} {ph['positions']:8d} positions  top-1 {ph['top1']:.2%}  top-5 {ph['top5']:.2%}"
-                  + value)
-        print_skipped(result["skipped"])
-    return 0
+    result.update(seconds=round(time.perf_counter() - t0, 1), model=str(path), skipped=dict(stats.skipped))
+    return result

@@ -58,16 +58,3 @@ def run_arena(a, b, games: int, size: int = 19, komi: float = 7.5, seed: int = 0
             "a_as_black": as_black, "accept_a": lo > 0.5, "size": size, "komi": komi,
             "temperature": temperature, "visits": visits,
             "mean_moves": round(sum(len(r.moves) for r in results) / len(results), 1)}
-
-
-def cmd_arena(args) -> int:
-    from gocnn.cli import emit_json
-
-    res = run_arena(args.a, args.b, args.games, size=args.size, komi=args.komi, seed=args.seed,
-                    temperature=getattr(args, "temperature", 1.0), out=getattr(args, "out", None),
-                    visits=getattr(args, "visits", 1))
-    print(f"arena: {res['a']} won {res['wins_a']:g}/{res['games']} against {res['b']} = "
-          f"{res['win_rate_a']:.1%} (95% interval {res['ci95'][0]:.1%} - {res['ci95'][1]:.1%})")
-    if args.json:
-        emit_json(res)
-    return 0

@@ -11,7 +11,6 @@ the missing games.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -173,17 +172,3 @@ def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: fl
             "games_per_s": round(len(todo) / secs, 3) if todo else None,
             "moves_per_s": round(moves / secs, 1) if todo else None,
             "black_wins": results["B"], "white_wins": results["W"], "draws": results["0"]}
-
-
-def cmd_selfplay(args) -> int:
-    from gocnn.cli import emit_json
-
-    summary = run_selfplay(args.model, args.out, args.games, opponent=args.opponent, size=args.size,
-                           komi=args.komi, temperature=args.temperature, random_opening=args.random_opening,
-                           workers=args.workers, batch=args.batch, seed=args.seed,
-                           visits=getattr(args, "visits", 1))
-    if args.json:
-        emit_json(summary)
-    else:
-        print(json.dumps(summary, indent=1))
-    return 0

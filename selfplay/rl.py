@@ -38,7 +38,7 @@ import torch.nn.functional as F
 
 from gocnn.board import BLACK
 from gocnn.errors import GocnnError
-from gocnn.train import append_csv_row, print_result, read_csv_rows
+from gocnn.train import append_csv_row, read_csv_rows
 
 from selfplay.games import game_path, game_seed
 from selfplay.runner import GameResult, GameSpec, Net, play_games, write_atomic
@@ -292,8 +292,3 @@ def rl(args) -> dict:
     return {"run": str(run), "model": str(run / MODEL), "iterations": hp["iterations"],
             "games_per_iteration": G, "pool": len(list(pool.glob("*.safetensors"))),
             "last": {k: last[k] for k in last}}
-
-
-def cmd_rl(args) -> int:
-    print_result(args, rl(args))
-    return 0

@@ -38,11 +38,6 @@ TORCH_FREE = GO_MODULES + ["gocnn.gtp"]  # import them and torch is not loaded
 
 # (importer, imported): why it is still there.  Remove an entry with its fix.
 ALLOWED = {
-    # emit_json from the CLI: the handlers still live in these modules (being edited by others;
-    # they move to gocnn/cli/train.py and gocnn/cli/selfplay.py)
-    ("gocnn.train", "gocnn.cli"): "cmd_train/cmd_eval still in gocnn/train.py",
-    ("selfplay.games", "gocnn.cli"): "cmd_selfplay still in selfplay/games.py",
-    ("selfplay.arena", "gocnn.cli"): "cmd_arena still in selfplay/arena.py",
     # bench selfplay measures the self-play runner, which lives in the top-level selfplay package
     ("gocnn.bench.selfplay", "selfplay"): "the runner moves under gocnn (gocnn.play or gocnn.train)",
 }

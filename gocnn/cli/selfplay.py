@@ -1,9 +1,9 @@
-"""``gocnn selfplay``, ``gocnn rl`` and ``gocnn arena`` (handlers in the selfplay package, loaded on
-first use)."""
+"""``gocnn selfplay``, ``gocnn rl`` and ``gocnn arena``: argparse -> the selfplay package's
+domain calls (loaded on first use) -> the report."""
 
 from __future__ import annotations
 
-from gocnn.cli.common import _THREADS, _at_least, _lazy, add_board_options
+from gocnn.cli.common import _THREADS, _at_least, emit_json, add_board_options
 
 
 # ---------------------------------------------------------------------- self-play (issue 8)
@@ -22,7 +22,7 @@ def add_parsers(sub) -> None:
                    help="search simulations a move (1: the policy alone, games batched together)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_lazy("selfplay.games:cmd_selfplay"))
+    p.set_defaults(handler=cmd_selfplay)
 
     p = sub.add_parser("rl", help="policy-gradient reinforcement from self-play")
     p.add_argument("--init", default=None, metavar="MODEL")
@@ -39,7 +39,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--threads", type=_THREADS, default=1, help="torch threads (0: torch's choice)")
     add_board_options(p, seed=True)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_lazy("selfplay.rl:cmd_rl"))
+    p.set_defaults(handler=cmd_rl)
 
     p = sub.add_parser("arena", help="win rate between two nets with a 95%% interval")
     p.add_argument("--a", required=True, metavar="M1")
@@ -51,4 +51,35 @@ def add_parsers(sub) -> None:
     p.add_argument("--visits", type=_at_least(1), default=1,
                    help="search simulations a move for both nets (1: the policy alone)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_lazy("selfplay.arena:cmd_arena"))
+    p.set_defaults(handler=cmd_arena)
+
+
+def cmd_selfplay(args) -> int:
+    import json
+    from selfplay.games import run_selfplay
+    summary = run_selfplay(args.model, args.out, args.games, opponent=args.opponent, size=args.size,
+                           komi=args.komi, temperature=args.temperature, random_opening=args.random_opening,
+                           workers=args.workers, batch=args.batch, seed=args.seed, visits=args.visits)
+    if args.json:
+        emit_json(summary)
+    else:
+        print(json.dumps(summary, indent=1))
+    return 0
+
+
+def cmd_rl(args) -> int:
+    from gocnn.cli.train import print_result
+    from selfplay.rl import rl
+    print_result(args, rl(args))
+    return 0
+
+
+def cmd_arena(args) -> int:
+    from selfplay.arena import run_arena
+    res = run_arena(args.a, args.b, args.games, size=args.size, komi=args.komi, seed=args.seed,
+                    temperature=args.temperature, out=args.out, visits=args.visits)
+    print(f"arena: {res['a']} won {res['wins_a']:g}/{res['games']} against {res['b']} = "
+          f"{res['win_rate_a']:.1%} (95% interval {res['ci95'][0]:.1%} - {res['ci95'][1]:.1%})")
+    if args.json:
+        emit_json(res)
+    return 0

@@ -1,8 +1,9 @@
-"""``gocnn train`` and ``gocnn eval`` (handlers still in gocnn.train, loaded on first use)."""
+"""``gocnn train`` and ``gocnn eval``: argparse -> the domain calls of :mod:`gocnn.train` (loaded
+on first use) -> the report."""
 
 from __future__ import annotations
 
-from gocnn.cli.common import _THREADS, _lazy
+from gocnn.cli.common import _THREADS, emit_json
 
 
 # ---------------------------------------------------------------------- train / eval (issue 5)
@@ -40,7 +41,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--max-seconds", type=float, default=None,
                    help="stop (with a checkpoint) after this long; --resume continues")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_lazy("gocnn.train:cmd_train"))
+    p.set_defaults(handler=cmd_train)
 
     p = sub.add_parser("eval", help="move-prediction accuracy of a net on SGF games")
     p.add_argument("--model", default=None, help="model file (default: the shipped net)")
@@ -50,4 +51,44 @@ def add_parsers(sub) -> None:
     p.add_argument("--batch", type=int, default=256)
     p.add_argument("--threads", type=_THREADS, default=0, help="torch threads (0: torch's choice)")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_lazy("gocnn.train:cmd_eval"))
+    p.set_defaults(handler=cmd_eval)
+
+
+def print_result(args, result: dict) -> None:
+    """A run's summary, printed once (by rank 0 under torchrun): JSON last line with --json."""
+    import json
+    import os
+    if int(os.environ.get("RANK", "0")) != 0:
+        return
+    if args.json:
+        emit_json(result)
+    else:
+        print(json.dumps(result, indent=1))
+
+
+def cmd_train(args) -> int:
+    from gocnn.train import train
+    print_result(args, train(args))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from gocnn.data import print_skipped
+    from gocnn.train import evaluate_sgf
+    result = evaluate_sgf(args.sgf, model=args.model, symmetries=args.symmetries, batch=args.batch,
+                          max_games=args.max_games, threads=args.threads)
+    if args.json:
+        emit_json(result)
+        return 0
+    print(f"{result['games']} games, {result['positions']} positions, {args.symmetries} symmetr"
+          f"{'y' if args.symmetries == 1 else 'ies'}: top-1 {result['top1']:.2%}  top-5 {result['top5']:.2%}  "
+          f"log-loss {result['log_loss']:.3f}")
+    if "brier" in result:
+        print(f"value: Brier {result['brier']:.4f} (0.25 = a coin), winner named "
+              f"{result['winner_accuracy']:.1%} of {result['value_positions']} positions")
+    for name, ph in result["phases"].items():
+        value = f"  Brier {ph['brier']:.4f}  winner {ph['winner_accuracy']:.1%}" if "brier" in ph else ""
+        print(f"  {name:14s} {ph['positions']:8d} positions  top-1 {ph['top1']:.2%}  top-5 {ph['top5']:.2%}"
+              + value)
+    print_skipped(result["skipped"])
+    return 0
