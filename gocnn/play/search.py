@@ -307,32 +307,16 @@ class Search:
 def _candidates(board: Board) -> np.ndarray:
     """Empty points that do not fill one of the mover's own eyes (bool, size*size); the eye
     test is :meth:`Board.is_eye`'s, over the whole board at once."""
-    nb, dg, ndg = _eye_tables(board.size)
-    colors = np.append(np.asarray(board.colors, np.int8), np.int8(-1))  # -1: off the board
+    from gocnn.board import neighbour_arrays
+    nb, _, dg, nd = neighbour_arrays(board.size)  # cached per size
+    # the board's neighbour tables pad with -1: index -1 is the off-board sentinel appended here
+    colors = np.append(np.asarray(board.colors, np.int8), np.int8(-1))
     color = board.to_move
     empty = colors[:-1] == EMPTY
     walled = ((colors[nb] == color) | (colors[nb] == -1)).all(1)
     bad = (colors[dg] == 3 - color).sum(1)
-    eye = empty & walled & np.where(ndg < 4, bad == 0, bad <= 1)
+    eye = empty & walled & np.where(nd < 4, bad == 0, bad <= 1)
     return empty & ~eye
-
-
-_EYE_TABLES: dict = {}
-
-
-def _eye_tables(size: int):
-    t = _EYE_TABLES.get(size)
-    if t is None:
-        from gocnn.board import diagonals, neighbours
-        n = size * size
-        nb = np.full((n, 4), n, np.int64)
-        dg = np.full((n, 4), n, np.int64)
-        for p in range(n):
-            nb[p, :len(neighbours(size)[p])] = neighbours(size)[p]
-            dg[p, :len(diagonals(size)[p])] = diagonals(size)[p]
-        ndg = np.array([len(diagonals(size)[p]) for p in range(n)])
-        t = _EYE_TABLES[size] = (nb, dg, ndg)
-    return t
 
 
 def _as_move(m) -> int | None:
