@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gocnn import sgf
+from gocnn.go import sgf
 from gocnn.errors import GocnnError
 from gocnn.util import atomic_write_json
 from gocnn.util import progress as _progress  # the one progress display (a bool named progress below)
@@ -290,7 +290,7 @@ def _count_kept(stats: sgf.ReadStats, packed: Packed, keep: np.ndarray) -> None:
 
 def print_skipped(skipped: dict) -> None:
     """One line per reason a game or file was skipped (``scan``, ``build``, ``eval``).
-    Printing belongs in gocnn/cli/; this stays here while gocnn/train.py's eval handler uses it."""
+    Printing belongs in gocnn/cli/; this stays here while gocnn/train/__init__.py's eval handler uses it."""
     for reason, n in sorted(skipped.items()):
         print(f"skipped    {n:7d}  {reason}")
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from gocnn.board import Board, neighbour_arrays
+from gocnn.go.board import Board, neighbour_arrays
 
 
 # (group name, planes) in the order the planes are stacked; a set is a prefix of this table
@@ -763,7 +763,7 @@ def encode(board: Board, name: str) -> np.ndarray:
 
 
 def encode_game(rec, name: str, include_passes: bool = False):
-    """Planes and labels for every move of a :class:`gocnn.sgf.GameRecord` (passes skipped
+    """Planes and labels for every move of a :class:`gocnn.go.sgf.GameRecord` (passes skipped
     unless asked for).  Returns (planes (T, C, S, S) uint8, labels (T,) int64 flat points,
     colours (T,) int8)."""
     size = rec.size

@@ -4,7 +4,7 @@ The winner bit alone teaches a value head slowly (one bit per game, and nets mem
 final ownership of every point is a dense target that teaches the same trunk what is alive,
 dead and whose territory, as KataGo's ownership head does.  Records hold no ownership, so it is
 estimated once per game from the final position with the project's own playouts
-(:func:`gocnn.scoring.ownership`): for counted games that is the territory with dead stones
+(:func:`gocnn.go.scoring.ownership`): for counted games that is the territory with dead stones
 removed; for resigned games it is noisier (the loser's weak groups are still on the board).
 
 ``gocnn data targets SHARDS`` writes ``ownership.npy`` into every shard directory: int8
@@ -31,7 +31,7 @@ PLAYOUTS = 24
 
 def final_board(size: int, komi: float, color: np.ndarray, point: np.ndarray, kind: np.ndarray):
     """The position after every event of a game (setup stones, then moves)."""
-    from gocnn.board import Board
+    from gocnn.go.board import Board
     b = Board(size, komi=float(komi))
     for c, p, k in zip(color.tolist(), point.tolist(), kind.tolist()):
         if k == 1:
@@ -46,7 +46,7 @@ def final_board(size: int, komi: float, color: np.ndarray, point: np.ndarray, ki
 
 def game_ownership(size: int, komi: float, color, point, kind, playouts: int = PLAYOUTS) -> np.ndarray:
     """Black's ownership of each point at the end of the game, int8 hundredths."""
-    from gocnn.scoring import ownership
+    from gocnn.go.scoring import ownership
     board = final_board(size, komi, np.asarray(color), np.asarray(point), np.asarray(kind))
     own, _ = ownership(board, playouts, seed=0)
     return np.clip(np.rint(own * 100), -100, 100).astype(np.int8)

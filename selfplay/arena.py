@@ -19,7 +19,7 @@ from selfplay.runner import Net, play_games, write_atomic
 def run_arena(a, b, games: int, size: int = 19, komi: float = 7.5, seed: int = 0, temperature: float = 1.0,
               batch: int = 64, out=None, device: str | None = None, progress: bool = True,
               max_moves: int | None = None, visits: int = 1) -> dict:
-    from gocnn.match import wilson
+    from gocnn.gtp.match import wilson
 
     if games < 1:
         raise GocnnError("--games must be at least 1")

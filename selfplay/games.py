@@ -103,8 +103,8 @@ def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: fl
                  seed: int = 0, max_moves: int | None = None, device: str | None = None,
                  progress: bool = True, visits: int = 1) -> dict:
     """Play the missing games of ``out`` (0 .. games-1); return a summary."""
-    from gocnn.coords import check_size
-    from gocnn.engine import resolve_model_path
+    from gocnn.go.coords import check_size
+    from gocnn.model import resolve_model_path
 
     check_size(size)
     if games < 1:

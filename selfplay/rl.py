@@ -36,7 +36,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from gocnn.board import BLACK
+from gocnn.go.board import BLACK
 from gocnn.errors import GocnnError
 from gocnn.train import append_csv_row, read_csv_rows
 
@@ -196,7 +196,7 @@ def _log(msg: str) -> None:
 
 
 def rl(args) -> dict:
-    from gocnn.engine import resolve_model_path
+    from gocnn.model import resolve_model_path
     from gocnn.model import load_model, save_model
     from gocnn.train import load_checkpoint, save_checkpoint
 

@@ -2,13 +2,13 @@
 
 Every step gathers the boards whose player to move is a net, encodes them
 (:func:`gocnn.features.encode`), runs **one forward pass per net** over all of them, and hands
-each game's softmax to the engine's play-well rule (:func:`gocnn.engine.choose_move`: legal
+each game's softmax to the engine's play-well rule (:func:`gocnn.play.policy.choose_move`: legal
 moves only, no own-eye fills, no superko repeats, no big self-ataris, a pass when nothing is
 left), sampling at the given temperature.  So the net runs at the batch size of the number of
 games in flight, not at batch 1.
 
 A game ends after two passes in a row or at the move cap.  It is scored by area (Tromp-Taylor
-after removing the stones that :func:`gocnn.scoring.final_score`'s playouts find dead); the
+after removing the stones that :func:`gocnn.go.scoring.final_score`'s playouts find dead); the
 score is a pure function of the final position, so replaying the record gives the same result.
 
 Each game has its own random generator seeded from its index, so a game does not depend on
@@ -25,12 +25,12 @@ from typing import Callable
 
 import numpy as np
 
-from gocnn.board import BLACK, WHITE, Board
-from gocnn.engine import choose_move
+from gocnn.go.board import BLACK, WHITE, Board
+from gocnn.play.policy import choose_move
 from gocnn.errors import GocnnError
 
 SCORE_PLAYOUTS = 400
-SCORING_NOTE = ("area score; dead stones by gocnn.scoring playouts ({playouts}); "
+SCORING_NOTE = ("area score; dead stones by gocnn.go.scoring playouts ({playouts}); "
                 "ended by {reason}")
 
 
@@ -46,7 +46,7 @@ class Net:
 
     @classmethod
     def load(cls, path, device: str = "cpu") -> "Net":
-        from gocnn.engine import resolve_model_path
+        from gocnn.model import resolve_model_path
         from gocnn.model import for_inference, load_model, model_hash
 
         p = resolve_model_path(path)
@@ -104,7 +104,7 @@ class GameResult:
         return BLACK if self.margin > 0 else WHITE if self.margin < 0 else None
 
     def sgf(self, date: str | None = None) -> bytes:
-        from gocnn.sgf import game_to_sgf
+        from gocnn.go.sgf import game_to_sgf
 
         note = SCORING_NOTE.format(playouts=SCORE_PLAYOUTS, reason=self.reason)
         return game_to_sgf(self.size, self.moves, komi=self.komi, result=self.result,
@@ -114,7 +114,7 @@ class GameResult:
 
 def score_board(board: Board) -> tuple[str, float]:
     """(RE, Black's margin) of a finished game: area after the playouts' dead stones."""
-    from gocnn.scoring import final_score
+    from gocnn.go.scoring import final_score
 
     s = final_score(board, SCORE_PLAYOUTS)
     return s.result, s.margin

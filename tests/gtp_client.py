@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
-from gocnn import coords
-from gocnn.board import BLACK, WHITE
+from gocnn.go import coords
+from gocnn.go.board import BLACK, WHITE
 
 COLOR = {BLACK: "black", WHITE: "white"}
 

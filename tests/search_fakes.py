@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from gocnn.board import BLACK, EMPTY
+from gocnn.go.board import BLACK, EMPTY
 from gocnn.model.evaluator import Evaluation, softmax_masked
 
 

@@ -20,7 +20,7 @@ import threading
 import numpy as np
 import pytest
 
-from gocnn.analysis import AnalysisServer, QueryError, _grid, parse_query
+from gocnn.gtp.analysis import AnalysisServer, QueryError, _grid, parse_query
 from gocnn.play.search import SearchConfig
 
 WAIT = 120  # seconds: a guard against a hang, not a measurement
@@ -350,7 +350,7 @@ def test_the_shipped_net_answers_with_playout_scores():
 
 # ---------------------------------------------------------------------- the command
 def test_every_option_reaches_the_config():
-    from gocnn.analysis import AnalysisConfig
+    from gocnn.gtp.analysis import AnalysisConfig
     from gocnn.cli import build_parser
     from gocnn.cli.common import config_from
     args = build_parser().parse_args(["analysis", "--model", "m", "--symmetries", "8", "--threads", "3",

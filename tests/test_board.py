@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from gocnn import coords, sgf
-from gocnn.board import BLACK, EMPTY, WHITE, Board, IllegalMove, handicap_points, to_ascii
+from gocnn.go import coords, sgf
+from gocnn.go.board import BLACK, EMPTY, WHITE, Board, IllegalMove, handicap_points, to_ascii
 
 
 def play(board: Board, *moves: str) -> list[str]:

@@ -108,7 +108,7 @@ def test_bench_names_stay():
 
 def test_the_root_and_its_help_do_not_load_torch_numpy_or_the_domain():
     code = ("import sys; from gocnn.cli import build_parser; build_parser(); "
-            "heavy = {'torch', 'numpy', 'textual', 'gocnn.board', 'gocnn.data', 'gocnn.gtp'} & set(sys.modules); "
+            "heavy = {'torch', 'numpy', 'textual', 'gocnn.go.board', 'gocnn.data', 'gocnn.gtp.engine'} & set(sys.modules); "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
     proc = subprocess.run([sys.executable, "-m", "gocnn", "--help"], capture_output=True, text=True, timeout=60)
@@ -201,7 +201,7 @@ def test_arena_json_keys(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("command, argv, config", [
-    ("gtp", ["--visits", "3", "--seed", "7", "--log", "x.log", "--device", "cpu"], "gocnn.gtp:GtpConfig"),
+    ("gtp", ["--visits", "3", "--seed", "7", "--log", "x.log", "--device", "cpu"], "gocnn.gtp.engine:GtpConfig"),
     ("mnist train", ["--arch", "small", "--epochs", "2", "--threads", "1"], "gocnn.mnist:TrainConfig"),
 ])
 def test_every_option_reaches_the_frozen_config(command, argv, config):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from gocnn import coords
-from gocnn.coords import CoordError
+from gocnn.go import coords
+from gocnn.go.coords import CoordError
 
 # (size, internal (row, col), flat, GTP vertex, SGF point)
 CASES = [

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gocnn import data, features, sgf
+from gocnn import data, features
+from gocnn.go import sgf
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from conftest import save_tiny_net
 
-from gocnn import coords
-from gocnn.board import BLACK, WHITE, Board
-from gocnn.engine import (RESIGN, PolicyPlayer, RandomPlayer, choose_move, default_model_path,
-                          resolve_model_path, self_atari_size)
+from gocnn.go import coords
+from gocnn.go.board import BLACK, WHITE, Board
+from gocnn.model import default_model_path, resolve_model_path
+from gocnn.play.policy import RESIGN, PolicyPlayer, RandomPlayer, choose_move, self_atari_size
 from gocnn.errors import GocnnError
-from gocnn.scoring import estimate, final_score
+from gocnn.go.scoring import estimate, final_score
 
 
 def pt(v: str, size: int) -> int:

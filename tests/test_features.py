@@ -2,7 +2,7 @@
 
 Each plane group of ``alphago48`` is rendered back into a diagram (stones as ``X``/``O``, the
 group's value on the other points) and compared with one worked out by hand.  Then the planes
-of real games are checked against gocnn.board at every empty point of a few hundred positions,
+of real games are checked against gocnn.go.board at every empty point of a few hundred positions,
 and the ladder planes against GNU Go's own ladder reader.
 """
 
@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gocnn import coords, features, sgf
-from gocnn.board import BLACK, EMPTY, WHITE, Board, opponent
+from gocnn import features
+from gocnn.go import coords, sgf
+from gocnn.go.board import BLACK, EMPTY, WHITE, Board, opponent
 from gocnn.features import FEATURE_SETS, apply_symmetry, encode, encode_game, feature_set
 
 AG = feature_set("alphago48")

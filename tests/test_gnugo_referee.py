@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from gocnn import coords, sgf
-from gocnn.board import BLACK, EMPTY, WHITE, handicap_points
+from gocnn.go import coords, sgf
+from gocnn.go.board import BLACK, EMPTY, WHITE, handicap_points
 
 pytestmark = pytest.mark.gnugo
 

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from gocnn.board import BLACK, WHITE
-from gocnn.engine import RandomPlayer
-from gocnn.gtp import GtpEngine, free_handicap_points, preprocess, serve
+from gocnn.go.board import BLACK, WHITE
+from gocnn.play.policy import RandomPlayer
+from gocnn.gtp.engine import GtpEngine, free_handicap_points, preprocess, serve
 
 
 def engine(size: int = 9) -> GtpEngine:
@@ -396,7 +396,7 @@ O O O O X . X . X
 def test_final_score_and_status():
     e = engine()
     # a finished game: white owns the left, black the right; one dead white stone at C9?
-    from gocnn.board import Board
+    from gocnn.go.board import Board
 
     b = Board.from_ascii(FINISHED_9X9, komi=7.5)
     e.board = b
@@ -602,7 +602,7 @@ V5 = Path(__file__).parent / "nets" / "v5-policy.safetensors"
 
 def test_a_19x19_only_net_refuses_sizes_it_does_not_play(tmp_path):
     """v1-v5 nets are 19x19 only: 9x9 and 13x13 are refused, not played at random."""
-    from gocnn.engine import PolicyPlayer
+    from gocnn.play.policy import PolicyPlayer
 
     e = GtpEngine(PolicyPlayer(V5), scoring_playouts=16)
     run(e, r"""
@@ -624,7 +624,7 @@ def test_a_19x19_only_net_refuses_sizes_it_does_not_play(tmp_path):
 
 
 def test_the_shipped_net_plays_9x9_and_13x13_with_its_own_policy():
-    from gocnn.engine import PolicyPlayer
+    from gocnn.play.policy import PolicyPlayer
 
     e = GtpEngine(PolicyPlayer(), scoring_playouts=16)
     for size in (9, 13):

@@ -19,10 +19,10 @@ import queue
 import pytest
 from sgfmill import boards
 
-from gocnn import coords
-from gocnn.board import EMPTY, BLACK, WHITE
-from gocnn.engine import RandomPlayer
-from gocnn.gtp import GtpEngine
+from gocnn.go import coords
+from gocnn.go.board import EMPTY, BLACK, WHITE
+from gocnn.play.policy import RandomPlayer
+from gocnn.gtp.engine import GtpEngine
 
 COLS = coords.GTP_COLUMNS
 REPLY = re.compile(r"^[=?](\d*)( [^\n]*)?(\n[^\n]+)*\n\n$")

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import save_tiny_net
 
-from gocnn.match import GtpClient, run_match, summarize, wilson, GameResult
+from gocnn.gtp.match import GtpClient, run_match, summarize, wilson, GameResult
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_a_full_game_with_search_on_both_engines_agree_on_the_score(gnugo, tmp_p
     """The shipped net searching (a few visits a move, to keep the test short) against GNU Go
     level 1 on 9x9: the game ends by two passes, and both engines count it as the referee does."""
     from gocnn.model import plays_size, read_config
-    from gocnn.engine import default_model_path
+    from gocnn.model import default_model_path
     size = 9 if plays_size(read_config(default_model_path()), 9) else 19  # v1-v5 nets play 19x19 only
     gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules"
     games, _ = run_match(gocnn_cmd("--resign", "1", "--visits", "16"), gnu, games=1, size=size, komi=7.5,

@@ -15,7 +15,7 @@ from gocnn import mnist
 from gocnn.cli import main
 from gocnn.errors import GocnnError
 from gocnn.model import build_net, load_model
-from gocnn.nn import count_params
+from gocnn.model.layers import count_params
 
 FIRST_TEST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
 

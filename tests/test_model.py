@@ -13,7 +13,7 @@ import torch
 
 from gocnn import model as M
 from gocnn.errors import GocnnError
-from gocnn.nn import Conv, Dense, Flatten, count_params
+from gocnn.model.layers import Conv, Dense, Flatten, count_params
 
 # preset: (layers, filters, parameters with the default 20 input planes)
 PRESETS = {
@@ -62,7 +62,7 @@ def test_policy_net_maps_planes_to_one_logit_per_point(size):
 
 def test_residual_policy_has_blocks_and_batch_norm():
     net = M.build_policy(M.POLICY_PRESETS["res6x64"])
-    from gocnn.nn import ResidualBlock
+    from gocnn.model.layers import ResidualBlock
     assert sum(isinstance(m, ResidualBlock) for m in net.modules()) == 6
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
     with pytest.raises(ValueError, match="even number"):

@@ -9,8 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gocnn import nn as core
-from gocnn.nn import (Conv, Dense, Dropout, Flatten, GlobalPool, PointHead, Pool, Residual,
+from gocnn.model import layers as core
+from gocnn.model.layers import (Conv, Dense, Dropout, Flatten, GlobalPool, PointHead, Pool, Residual,
                       Tower)
 
 SEED = (Conv(32, 5, pool=2), Conv(64, 5, pool=2), Flatten(), Dense(1024), Dense(10, act=None))

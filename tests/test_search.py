@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gocnn import coords
-from gocnn.board import BLACK, WHITE, Board
+from gocnn.go import coords
+from gocnn.go.board import BLACK, WHITE, Board
 from gocnn.play.clock import TimeControl, move_budget
 from gocnn.play.players import SearchPlayer
 from gocnn.play.search import PASS, Search, SearchConfig

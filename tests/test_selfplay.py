@@ -7,9 +7,9 @@ import dataclasses
 import pytest
 import torch
 
-from gocnn.board import Board
+from gocnn.go.board import Board
 from gocnn.model import POLICY_PRESETS, build_policy, model_hash, save_model
-from gocnn.sgf import read_games
+from gocnn.go.sgf import read_games
 from selfplay.games import game_path, run_selfplay
 from selfplay.runner import GameSpec, Net, play_games, score_board
 
@@ -112,7 +112,7 @@ def test_shipped_net_selfplay_on_9x9_replays_in_gnugo(gnugo, tmp_path):
     """The shipped net plays 9x9 with its own policy; GNU Go accepts every move of the record
     and counts the same result."""
     import subprocess
-    from gocnn.engine import default_model_path
+    from gocnn.model import default_model_path
     from gocnn.model import plays_size, read_config
     if not plays_size(read_config(default_model_path()), 9):
         pytest.fail("the shipped net does not play 9x9")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from gocnn import sgf
-from gocnn.board import BLACK, WHITE
+from gocnn.go import sgf
+from gocnn.go.board import BLACK, WHITE
 
 CORPUS = Path(__file__).parent / "sgf_corpus"
 

@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 
-from gocnn import sgf
-from gocnn.engine import default_model_path
+from gocnn.go import sgf
+from gocnn.model import default_model_path
 from gocnn.model import load_model, read_metadata
 from gocnn.train import evaluate_games
 
@@ -53,8 +53,8 @@ V5 = default_model_path().parents[2] / "tests" / "nets" / "v5-policy.safetensors
 def test_the_policy_only_v5_file_still_loads_and_plays():
     """v1-v5 files (a per-point policy head, no value head) load, play 19x19 and search with
     playouts standing in for the value; they refuse nothing and report no value."""
-    from gocnn.board import Board
-    from gocnn.engine import PolicyPlayer
+    from gocnn.go.board import Board
+    from gocnn.play.policy import PolicyPlayer
     from gocnn.model import plays_size
     from gocnn.model.evaluator import Evaluator
     from gocnn.play.players import SearchPlayer
@@ -74,7 +74,7 @@ def test_the_policy_only_v5_file_still_loads_and_plays():
 
 
 def test_the_shipped_net_has_a_value_and_plays_every_size():
-    from gocnn.board import Board
+    from gocnn.go.board import Board
     from gocnn.model.evaluator import Evaluator
 
     ev = Evaluator.load(default_model_path())

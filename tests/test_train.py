@@ -139,7 +139,7 @@ def test_ddp_two_processes_equal_one(shards, tmp_path):
 
 
 def test_eval_counts_every_move(straight_run, samples):
-    from gocnn import sgf
+    from gocnn.go import sgf
     src = samples / "sgf" / "tom-sample.tar.gz"
     proc = subprocess.run([sys.executable, "-m", "gocnn", "eval", "--model", str(straight_run / "model.safetensors"),
                            "--sgf", str(src), "--max-games", "10", "--json"], capture_output=True, text=True)

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("textual")
 
-from gocnn import coords  # noqa: E402
-from gocnn.board import BLACK, WHITE, Board  # noqa: E402
+from gocnn.go import coords  # noqa: E402
+from gocnn.go.board import BLACK, WHITE, Board  # noqa: E402
 from gocnn.tui.app import GoApp  # noqa: E402
 from gocnn.tui.board_view import BoardView  # noqa: E402
 from gocnn.tui.screens import ConfirmScreen, GameSettings, HelpScreen, NewGameScreen, PathScreen  # noqa: E402
@@ -378,7 +378,7 @@ async def test_quit_asks_first_when_the_game_is_unsaved():
 
 @sync
 async def test_player_loads_in_a_worker_and_falls_back_with_a_notice():
-    from gocnn.engine import RandomPlayer
+    from gocnn.play.policy import RandomPlayer
 
     def factory():
         return RandomPlayer(seed=3), "no net (test): playing random moves"
@@ -489,7 +489,7 @@ async def test_dialogs_leave_no_stray_characters_beside_them(key):
 
 @sync
 async def test_a_record_keeps_its_players_names_when_the_net_loads():
-    from gocnn.engine import RandomPlayer
+    from gocnn.play.policy import RandomPlayer
 
     rec = record(19, GAME_19)
     rec.black, rec.white = "swedish2k", "swedish1k"
@@ -584,10 +584,10 @@ async def test_a_net_without_a_policy_for_the_size_says_so_for_as_long_as_it_hol
 
 @sync
 async def test_a_random_player_instead_of_the_net_is_said_for_good(monkeypatch):
-    from gocnn.engine import RandomPlayer
+    from gocnn.play.policy import RandomPlayer
 
     warmed = []
-    monkeypatch.setattr("gocnn.scoring.warm_up", lambda: warmed.append(True))
+    monkeypatch.setattr("gocnn.go.scoring.warm_up", lambda: warmed.append(True))
     app = GoApp(player_factory=lambda: (RandomPlayer(seed=3), "no net (test): playing random moves"), size=9)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

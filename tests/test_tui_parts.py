@@ -9,9 +9,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from gocnn import coords
-from gocnn.board import BLACK, WHITE, Board
-from gocnn.engine import RandomPlayer
+from gocnn.go import coords
+from gocnn.go.board import BLACK, WHITE, Board
+from gocnn.play.policy import RandomPlayer
 from gocnn.errors import GocnnError
 from gocnn.tui import analysis
 from gocnn.tui.board_view import _fit, hoshi_points
@@ -131,8 +131,8 @@ def test_final_score_is_area_with_the_dead_removed():
 
 def test_final_score_is_the_one_gtp_gives(monkeypatch):
     """The terminal scores a finished position with GTP's playouts and seed (issue 15, item 7)."""
-    from gocnn import scoring
-    from gocnn.gtp import GtpEngine
+    from gocnn.go import scoring
+    from gocnn.gtp.engine import GtpEngine
 
     board = Board.from_ascii("""
         . . . X O . . . .

@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("textual")
 
-from gocnn import coords  # noqa: E402
-from gocnn.board import BLACK, WHITE, Board  # noqa: E402
+from gocnn.go import coords  # noqa: E402
+from gocnn.go.board import BLACK, WHITE, Board  # noqa: E402
 from gocnn.play.players import SearchPlayer  # noqa: E402
 from gocnn.tui import analysis  # noqa: E402
 from gocnn.tui.app import GoApp  # noqa: E402
@@ -325,7 +325,7 @@ async def test_the_shipped_net_plays_with_search_and_shows_its_win_rate():
     "no value head" (the v1-v5 policy nets); with search it is the search's value (from random
     playouts without a value head), and v shows the search's line."""
     pytest.importorskip("torch")
-    from gocnn.engine import default_model_path
+    from gocnn.model import default_model_path
     if not default_model_path().is_file():
         pytest.skip("the shipped net is not installed")
     app = GoApp(player_factory=lambda: analysis.load_player(None, visits=1), size=19, visits=1)
@@ -351,7 +351,7 @@ async def test_the_shipped_net_plays_with_search_and_shows_its_win_rate():
 # ---------------------------------------------------------------------- the command line
 def test_play_takes_visits_and_random(monkeypatch):
     from gocnn.cli import build_parser, main
-    from gocnn.engine import RandomPlayer
+    from gocnn.play.policy import RandomPlayer
     from gocnn.tui import cmd_play
 
     args = build_parser().parse_args(["play", "--visits", "800", "--random"])

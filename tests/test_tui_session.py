@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from gocnn import coords
-from gocnn.board import BLACK, WHITE, IllegalMove
+from gocnn.go import coords
+from gocnn.go.board import BLACK, WHITE, IllegalMove
 from gocnn.tui.session import GameSession, GameSettings
 from gocnn.tui.sgfio import GameRecord, load_sgf
 

@@ -10,8 +10,8 @@ import pytest
 
 pytest.importorskip("pytest_textual_snapshot")
 
-from gocnn import coords  # noqa: E402
-from gocnn.board import BLACK, WHITE, Board  # noqa: E402
+from gocnn.go import coords  # noqa: E402
+from gocnn.go.board import BLACK, WHITE, Board  # noqa: E402
 from gocnn.tui.app import GoApp  # noqa: E402
 from gocnn.tui.sgfio import GameRecord  # noqa: E402
 from test_tui_support import ScriptedPlayer, TableEvaluator  # noqa: E402

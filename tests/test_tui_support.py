@@ -6,8 +6,8 @@ import threading
 
 import numpy as np
 
-from gocnn import coords
-from gocnn.board import Board
+from gocnn.go import coords
+from gocnn.go.board import Board
 
 
 class ScriptedPlayer:
@@ -91,7 +91,7 @@ class TableEvaluator:
         return True
 
     def evaluate(self, boards, masks=None):
-        from gocnn.board import BLACK, EMPTY
+        from gocnn.go.board import BLACK, EMPTY
         from gocnn.model.evaluator import Evaluation
 
         if self.gate is not None and self.calls >= self.free:

@@ -1,7 +1,7 @@
 """``gocnn bench features``: feature planes per second per core, from SGF bytes to planes.
 
 For each feature set, ours is the whole path the data pipeline takes: parse a game with
-:mod:`gocnn.sgf` (sgfmill's parser plus our legal replay), then :func:`gocnn.features.encode_game`
+:mod:`gocnn.go.sgf` (sgfmill's parser plus our legal replay), then :func:`gocnn.features.encode_game`
 (replay and planes in a numba kernel).  The yardstick, measured in the same run on the same
 games, is sgfmill's bare parse and replay (no features at all).  Both run on one thread; the
 times are CPU times of this process (so that other work on the machine disturbs them less), the

@@ -3,7 +3,7 @@
 Positions come from real games (``--data``, default the repository's KGS sample), a dozen from
 the opening to the end of each of ``--games`` games.  For each, in turn, the same run times
 
-* ours: ``genmove`` through :meth:`gocnn.gtp.GtpEngine.handle` with the policy alone (what
+* ours: ``genmove`` through :meth:`gocnn.gtp.engine.GtpEngine.handle` with the policy alone (what
   ``gocnn gtp --visits 1`` plays; a search of N visits costs about N of these) - parsing,
   feature encoding, the forward pass, legal masking, eye / self-atari / superko checks, the
   late-game playout estimate, the reply;
@@ -28,11 +28,11 @@ def run(opts) -> BenchResult:
     import numpy as np
     import torch
 
-    from gocnn.board import BLACK
-    from gocnn.engine import PolicyPlayer
+    from gocnn.go.board import BLACK
+    from gocnn.play.policy import PolicyPlayer
     from gocnn.features import apply_symmetry, encode
-    from gocnn.gtp import GtpEngine
-    from gocnn.scoring import warm_up
+    from gocnn.gtp.engine import GtpEngine
+    from gocnn.go.scoring import warm_up
 
     player = PolicyPlayer(opts.model, threads=opts.threads, resign_threshold=1.0).load()
     label = Path(player.model_path).name

@@ -18,7 +18,7 @@ def run(opts) -> BenchResult:
     import torch
 
     from gocnn import features
-    from gocnn.engine import resolve_model_path
+    from gocnn.model import resolve_model_path
     from gocnn.model.evaluator import Evaluator
 
     path = resolve_model_path(opts.model)

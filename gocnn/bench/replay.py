@@ -31,7 +31,7 @@ def sgfmill_games(files: list[bytes]) -> list[tuple[int, tuple, list]]:
 
 
 def _our_board(size, ab, aw):
-    from gocnn.board import BLACK, WHITE, Board
+    from gocnn.go.board import BLACK, WHITE, Board
     b = Board(size)
     if ab:
         b.setup(BLACK, [r * size + c for r, c in ab])
@@ -41,7 +41,7 @@ def _our_board(size, ab, aw):
 
 
 def replay_ours(games) -> int:
-    from gocnn.board import BLACK, WHITE
+    from gocnn.go.board import BLACK, WHITE
     n = 0
     for size, (ab, aw, _ae), moves in games:
         play = _our_board(size, ab, aw).play
@@ -67,8 +67,8 @@ def replay_sgfmill(games) -> int:
 
 
 def parse_replay_ours(files: list[bytes]) -> int:
-    """gocnn.sgf's parse and legal replay; records are dropped as they come, as the peer's are."""
-    from gocnn import sgf
+    """gocnn.go.sgf's parse and legal replay; records are dropped as they come, as the peer's are."""
+    from gocnn.go import sgf
     n = 0
     for data in files:
         try:
@@ -98,7 +98,7 @@ def parse_replay_sgfmill(files: list[bytes]) -> int:
 
 def final_position_mismatches(games) -> int:
     """How many games end on a different position in ours and in sgfmill's board (should be 0)."""
-    from gocnn.board import BLACK, WHITE
+    from gocnn.go.board import BLACK, WHITE
     from sgfmill import boards
     bad = 0
     for size, (ab, aw, ae), moves in games:
@@ -137,6 +137,6 @@ def run(opts) -> BenchResult:
                f"  gocnn Board          {rate:12,.0f} moves/s",
                f"  sgfmill boards.Board {peer_rate:12,.0f} moves/s",
                f"  ratio                {rate / peer_rate:12.2f}x",
-               f"parse + replay: gocnn.sgf {pr.rate:,.0f} moves/s, sgfmill {pr.peer_rate:,.0f} moves/s "
+               f"parse + replay: gocnn.go.sgf {pr.rate:,.0f} moves/s, sgfmill {pr.peer_rate:,.0f} moves/s "
                f"({pr.ratio:.2f}x)",
                f"final positions differing from sgfmill: {mismatches}"])

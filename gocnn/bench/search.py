@@ -25,7 +25,7 @@ def run(opts) -> BenchResult:
     import torch
 
     from gocnn import features
-    from gocnn.engine import resolve_model_path
+    from gocnn.model import resolve_model_path
     from gocnn.model.evaluator import Evaluator
     from gocnn.play.search import Search, SearchConfig
 

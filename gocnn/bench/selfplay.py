@@ -24,7 +24,7 @@ def forward_planes(net, count: int):
     """``count`` positions of 10-60 random legal moves, encoded for ``net``."""
     import numpy as np
 
-    from gocnn.board import Board
+    from gocnn.go.board import Board
     from gocnn.features import encode
 
     rng = random.Random(0)
@@ -43,7 +43,7 @@ def forward_planes(net, count: int):
 def run(opts) -> BenchResult:
     import torch
 
-    from gocnn.scoring import warm_up
+    from gocnn.go.scoring import warm_up
     from selfplay.games import specs_for
     from selfplay.runner import Net, play_games
 

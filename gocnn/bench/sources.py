@@ -21,7 +21,7 @@ def sgf_sources(data: str | None, shared_archives: tuple[str, ...]) -> list[Path
 
 def files_per_source(sources: list[Path], games: int) -> list[bytes]:
     """The first SGF files of each source, ``games`` in all (split evenly over the sources)."""
-    from gocnn import sgf
+    from gocnn.go import sgf
     per = -(-games // len(sources))
     out: list[bytes] = []
     for src in sources:
@@ -35,8 +35,8 @@ def files_per_source(sources: list[Path], games: int) -> list[bytes]:
 
 
 def records(files: list[bytes]) -> list:
-    """Every usable game in the files, parsed and replayed by :mod:`gocnn.sgf`."""
-    from gocnn import sgf
+    """Every usable game in the files, parsed and replayed by :mod:`gocnn.go.sgf`."""
+    from gocnn.go import sgf
     out = []
     for data in files:
         try:
@@ -51,7 +51,7 @@ def positions(data: str | None, games: int, size: int = 19, per_game: int = 12) 
     moves (``--data``, default the repository's KGS sample), opening to end.  Raises
     GocnnError when there are none."""
     from gocnn.errors import GocnnError
-    from gocnn.sgf import Filters, read_games
+    from gocnn.go.sgf import Filters, read_games
 
     source = data or str(SAMPLES / "kgs-sample.tar.gz")
     boards, taken = [], 0

@@ -43,8 +43,8 @@ def add_parsers(sub) -> None:
 
 
 def _filters(args):
-    """The filter options -> ``gocnn.sgf.Filters``; a rank that is not one is a GocnnError."""
-    from gocnn import sgf
+    """The filter options -> ``gocnn.go.sgf.Filters``; a rank that is not one is a GocnnError."""
+    from gocnn.go import sgf
     from gocnn.errors import GocnnError
     if args.min_rank and sgf.rank_value(args.min_rank) is None:
         raise GocnnError(f"not a rank: {args.min_rank!r} (use e.g. 5k, 6d, 1p)")

@@ -70,15 +70,15 @@ def add_parsers(sub) -> None:
 
 
 def cmd_gtp(args) -> int:
-    """``gocnn gtp``: the options -> :class:`gocnn.gtp.GtpConfig` -> the server."""
-    from gocnn.gtp import GtpConfig, run_gtp
+    """``gocnn gtp``: the options -> :class:`gocnn.gtp.engine.GtpConfig` -> the server."""
+    from gocnn.gtp.engine import GtpConfig, run_gtp
     return run_gtp(config_from(GtpConfig, args))
 
 
 def cmd_analysis(args) -> int:
-    """``gocnn analysis``: the options -> :class:`gocnn.analysis.AnalysisConfig` -> the server.
+    """``gocnn analysis``: the options -> :class:`gocnn.gtp.analysis.AnalysisConfig` -> the server.
     stdout carries only the protocol's JSON: anything else printed goes to stderr."""
-    from gocnn.analysis import AnalysisConfig, run_analysis
+    from gocnn.gtp.analysis import AnalysisConfig, run_analysis
     out, sys.stdout = sys.stdout, sys.stderr
     try:
         return run_analysis(config_from(AnalysisConfig, args), stdout=out.buffer)
@@ -90,7 +90,7 @@ def cmd_match(args) -> int:
     """``gocnn match``: each game's result as it ends (stderr with --json), then the summary."""
     from dataclasses import asdict
 
-    from gocnn.match import run_match
+    from gocnn.gtp.match import run_match
 
     def progress(r) -> None:
         extra = f" (engines: {', '.join(f'{k} {v}' for k, v in r.engine_scores.items())})" if r.engine_scores else ""

@@ -49,7 +49,7 @@ def filters_picture(net, image: np.ndarray, label=None):
     """A PIL image: the first layer's filters, the input digit and its feature maps."""
     import torch
     from PIL import Image, ImageDraw
-    from gocnn.nn import ConvBlock
+    from gocnn.model.layers import ConvBlock
 
     block = next((m for m in net.modules() if isinstance(m, ConvBlock)), None)
     if block is None:

@@ -23,14 +23,14 @@ def to_tensor(images: np.ndarray):
 # ---------------------------------------------------------------------------- architectures
 def seed_spec(num_classes: int = NUM_CLASSES, act: str = "relu") -> tuple:
     """The classic Keras MNIST CNN."""
-    from gocnn.nn import Conv, Dense, Flatten
+    from gocnn.model.layers import Conv, Dense, Flatten
     return (Conv(32, 5, act=act, pool=2), Conv(64, 5, act=act, pool=2), Flatten(),
             Dense(1024, act=act), Dense(num_classes, act=None))
 
 
 def improved_spec(num_classes: int = NUM_CLASSES, act: str = "relu", norm: str = "batch") -> tuple:
     """Two 3x3 convolutions per stage with batch norm, dropout before the classifier."""
-    from gocnn.nn import Conv, Dense, Dropout, Flatten
+    from gocnn.model.layers import Conv, Dense, Dropout, Flatten
     return (Conv(32, 3, norm=norm, act=act), Conv(32, 3, norm=norm, act=act, pool=2),
             Conv(64, 3, norm=norm, act=act), Conv(64, 3, norm=norm, act=act, pool=2),
             Flatten(), Dropout(0.25), Dense(256, norm=norm, act=act, dropout=0.4),
@@ -39,7 +39,7 @@ def improved_spec(num_classes: int = NUM_CLASSES, act: str = "relu", norm: str =
 
 def small_spec(num_classes: int = NUM_CLASSES, act: str = "relu") -> tuple:
     """A small fast net for tests and quick checks."""
-    from gocnn.nn import Conv, Dense, Flatten
+    from gocnn.model.layers import Conv, Dense, Flatten
     return (Conv(16, 5, act=act, pool=2), Conv(32, 5, act=act, pool=2), Flatten(),
             Dense(num_classes, act=None))
 

@@ -47,7 +47,7 @@ def train_model(cfg: TrainConfig, log=None) -> dict:
     import torch
 
     from gocnn.model import build_net, save_model
-    from gocnn.nn import count_params
+    from gocnn.model.layers import count_params
     from gocnn.util import set_threads
 
     config, settings = make_config(cfg.arch), settings_for(cfg)

@@ -1,6 +1,6 @@
 """Boards in, (masked policy, value, ownership) out: the one way the engine asks a net.
 
-:class:`Evaluator` owns everything between a :class:`~gocnn.board.Board` and a model file's
+:class:`Evaluator` owns everything between a :class:`~gocnn.go.board.Board` and a model file's
 net: feature encoding, batching, the 8 board symmetries, the number format (bf16 autocast where
 the CPU runs it natively, see :func:`gocnn.util.default_amp`), the device, and the only softmax
 and legal-move masking in gocnn.  Players, the search, self-play, RL and the benches all call it.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gocnn.board import BLACK, EMPTY, Board
+from gocnn.go.board import BLACK, EMPTY, Board
 from gocnn.errors import GocnnError
 
 

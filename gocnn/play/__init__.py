@@ -1,8 +1,8 @@
 """Players and search: what chooses a move in a position.
 
-``gocnn.play.search`` is the PUCT tree search over the evaluator (:mod:`gocnn.model.evaluator`);
-``gocnn.play.players`` the players the front ends talk to (:class:`SearchPlayer` here; the
-policy-only :class:`gocnn.engine.PolicyPlayer` and the move rules it applies live in
-:mod:`gocnn.engine` until the move to this package is finished); ``gocnn.play.clock`` the
-time manager.
+:mod:`gocnn.play.policy` holds the :class:`~gocnn.play.policy.Player` protocol, the move rules
+(own eyes, big self-atari, superko, pass and resign) and the policy-only players;
+:mod:`gocnn.play.search` the PUCT tree search over the evaluator
+(:mod:`gocnn.model.evaluator`); :mod:`gocnn.play.players` the :class:`SearchPlayer` the front
+ends talk to; :mod:`gocnn.play.clock` the time manager.
 """

@@ -1,11 +1,11 @@
 """The search player: PUCT search over the policy+value net, behind the Player protocol.
 
-:class:`SearchPlayer` answers what the front ends ask (:class:`gocnn.engine.Player`):
+:class:`SearchPlayer` answers what the front ends ask (:class:`gocnn.play.policy.Player`):
 ``policy`` and ``top_moves`` (the net's prior), ``decide``/``genmove`` (a searched move, with
 resignation on the searched value and passing when passing does not lose), ``analyse`` (the
 root's moves with visits, win rates, priors, LCB and principal variations, for ``lz-analyze``,
 ``kata-analyze`` and the terminal UI) and ``load``.  ``visits=1`` is the policy-only player:
-the move rules of :func:`gocnn.engine.choose_move` on the net's policy, one forward pass.
+the move rules of :func:`gocnn.play.policy.choose_move` on the net's policy, one forward pass.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from gocnn.board import BLACK, Board
-from gocnn.engine import (LATE_FRACTION, RESIGN, RESIGN_FROM, RESIGN_MARGIN, SELF_ATARI_MIN, Decision, choose_move,
-                          resolve_model_path, self_atari_size)
+from gocnn.go.board import BLACK, Board
 from gocnn.errors import GocnnError
+from gocnn.model import resolve_model_path
+from gocnn.play.policy import (LATE_FRACTION, RESIGN, RESIGN_FROM, RESIGN_MARGIN, SELF_ATARI_MIN, Decision,
+                               choose_move, self_atari_size)
 from gocnn.play.search import MoveInfo, Search, SearchConfig
 
 SETTLED = 0.8  # |ownership| from which a point is decided: filling it gains nothing
@@ -133,7 +134,7 @@ class SearchPlayer:
         own = root.ownership
         lead = None
         if own is not None:
-            from gocnn.scoring import area_lead
+            from gocnn.go.scoring import area_lead
             black_lead = area_lead(own, board.komi)
             lead = black_lead if board.to_move == BLACK else -black_lead
         return Analysis(moves, sum(m.visits for m in moves), search.root_value(root), own, lead, board.to_move)

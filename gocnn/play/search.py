@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gocnn.board import BLACK, EMPTY, Board
+from gocnn.go.board import BLACK, EMPTY, Board
 
 PASS = -1
 # AlphaGo's half-and-half mix of value net and rollouts.  With the shipped v6 net (value Brier
@@ -214,7 +214,7 @@ class Search:
         with the dead stones the playout estimate finds: so the search captures dead stones
         before it passes, and never ends a game on stones of its own that only it would
         call alive - the referee, GNU Go and gocnn then count the same result."""
-        from gocnn.scoring import estimate
+        from gocnn.go.scoring import estimate
         est = estimate(node.board, self.config.terminal_playouts, seed=self.config.seed)
         passer_sign = -1.0 if node.board.to_move == BLACK else 1.0  # the last to pass: not to move
         passer = min(passer_sign * est.score.margin, passer_sign * node.board.score().margin)
@@ -255,7 +255,7 @@ class Search:
             mix = 1.0
         value = 0.0 if mix >= 1 else (1 - mix) * net_value
         if mix > 0:
-            from gocnn.scoring import ownership
+            from gocnn.go.scoring import ownership
             _, black_win = ownership(board, self.config.leaf_playouts, seed=self.prng.getrandbits(40))
             value += mix * (black_win if board.to_move == BLACK else 1.0 - black_win)
         return float(value)
@@ -307,7 +307,7 @@ class Search:
 def _candidates(board: Board) -> np.ndarray:
     """Empty points that do not fill one of the mover's own eyes (bool, size*size); the eye
     test is :meth:`Board.is_eye`'s, over the whole board at once."""
-    from gocnn.board import neighbour_arrays
+    from gocnn.go.board import neighbour_arrays
     nb, _, dg, nd = neighbour_arrays(board.size)  # cached per size
     # the board's neighbour tables pad with -1: index -1 is the off-board sentinel appended here
     colors = np.append(np.asarray(board.colors, np.int8), np.int8(-1))

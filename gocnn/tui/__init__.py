@@ -9,8 +9,8 @@ from __future__ import annotations
 def cmd_play(args) -> int:
     """``gocnn play``: play the net (searching ``--visits`` a move; ``--random``: a random
     player), or review ``--sgf FILE``."""
-    from gocnn import coords
-    from gocnn.board import handicap_points
+    from gocnn.go import coords
+    from gocnn.go.board import handicap_points
     from gocnn.errors import GocnnError
 
     size = args.size
@@ -49,7 +49,7 @@ def cmd_play(args) -> int:
         record = load_sgf(args.sgf)  # a bad file fails here, before the UI
     visits = visits or DEFAULT_VISITS
     if random_player:
-        from gocnn.engine import RandomPlayer
+        from gocnn.play.policy import RandomPlayer
         factory = lambda: (RandomPlayer(), "--random: a random player, not the net")  # noqa: E731
     else:
         factory = lambda: load_player(args.model, visits)  # noqa: E731

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gocnn.board import BLACK, EMPTY, WHITE, Board, neighbours
+from gocnn.go.board import BLACK, EMPTY, WHITE, Board, neighbours
 
 
 DEFAULT_VISITS = 200  # about a second a move on two CPU cores with the shipped net
@@ -25,7 +25,7 @@ def load_player(model: str | None = None, visits: int = DEFAULT_VISITS):
     ``visits`` a move; 1 plays the policy alone), or a RandomPlayer and a line saying why.
 
     Imports torch, so call it from a worker thread."""
-    from gocnn.engine import RandomPlayer
+    from gocnn.play.policy import RandomPlayer
 
     try:
         from gocnn.play.players import SearchPlayer
@@ -179,7 +179,7 @@ def warm_up_scoring() -> None:
     """Load (or compile) the scoring playouts now, in the loading worker, as ``gocnn gtp`` does
     at start-up: the net consults them when the opponent passes and at the end of a game."""
     try:
-        from gocnn.scoring import warm_up
+        from gocnn.go.scoring import warm_up
     except ImportError:  # pragma: no cover - numba missing: estimate_dead is the fallback
         return
     warm_up()
@@ -289,11 +289,11 @@ def estimate_dead(board: Board) -> set[int]:
 
 
 def final_playouts() -> int:
-    """The playout count of a final score: ``gocnn.scoring.final_score``'s, which GTP's
+    """The playout count of a final score: ``gocnn.go.scoring.final_score``'s, which GTP's
     ``final_score`` uses too, so a position scores alike in the terminal and in a GUI."""
     import inspect
 
-    from gocnn.scoring import final_score as scoring_final_score
+    from gocnn.go.scoring import final_score as scoring_final_score
 
     return inspect.signature(scoring_final_score).parameters["playouts"].default
 
@@ -301,11 +301,11 @@ def final_playouts() -> int:
 def final_score(board: Board) -> tuple[set[int], object, list[int]]:
     """(dead stones, Score, owner per point) of a finished game, the dead stones estimated.
 
-    The playout estimate of :mod:`gocnn.scoring` with the playouts and seed GTP uses (seeded by
+    The playout estimate of :mod:`gocnn.go.scoring` with the playouts and seed GTP uses (seeded by
     the position, so the same position always scores the same), or :func:`estimate_dead`
     where numba is missing.  May take a moment: call it from a worker thread."""
     try:
-        from gocnn.scoring import estimate
+        from gocnn.go.scoring import estimate
     except ImportError:  # pragma: no cover - no numba
         dead = estimate_dead(board)
     else:

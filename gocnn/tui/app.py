@@ -5,7 +5,7 @@ the clocks and the result - is a :class:`~gocnn.tui.session.GameSession`, plain 
 its own tests.  :class:`GoApp` renders it: every change of the game bumps the reactive
 ``version``, whose watcher redraws and asks the net what comes next.  Widgets only draw what
 the app hands them (:class:`~gocnn.tui.board_view.BoardState`, text) and post messages (a
-clicked point).  The player - the net, or any object with the :class:`gocnn.engine.Player`
+clicked point).  The player - the net, or any object with the :class:`gocnn.play.policy.Player`
 protocol - is only called from worker threads, so the UI never waits for it.
 """
 
@@ -28,9 +28,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
-from gocnn import coords
-from gocnn.board import BLACK, COLOR_NAMES, WHITE, Board, IllegalMove
-from gocnn.engine import RESIGN
+from gocnn.go import coords
+from gocnn.go.board import BLACK, COLOR_NAMES, WHITE, Board, IllegalMove
+from gocnn.play.policy import RESIGN
 from gocnn.tui import analysis
 from gocnn.tui.board_view import DEAD, STONE, BoardState, BoardView, _fit, board_dims
 from gocnn.tui.screens import ChooseGameScreen, ConfirmScreen, HelpScreen, NewGameScreen, PathScreen
@@ -50,7 +50,7 @@ class _Abandoned(Exception):
 
 
 class GoApp(App):
-    """Play Go against a :class:`~gocnn.engine.Player` and review games.
+    """Play Go against a :class:`~gocnn.play.policy.Player` and review games.
 
     ``player`` is used as it is (tests pass a deterministic one); otherwise ``player_factory``
     (``() -> (player, notice or None)``) is called in a worker thread after the first screen
@@ -233,7 +233,7 @@ class GoApp(App):
         try:
             player, notice = factory()
         except Exception as exc:  # pragma: no cover - load_player catches its own
-            from gocnn.engine import RandomPlayer
+            from gocnn.play.policy import RandomPlayer
             player, notice = RandomPlayer(), f"no net ({exc}): playing random moves"
         if analysis.searches(player) and analysis.player_visits(player) != self.visits:
             player = analysis.with_visits(player, self.visits)  # changed with + or - while it loaded

@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from gocnn.board import BLACK, EMPTY, WHITE
-from gocnn.coords import GTP_COLUMNS
+from gocnn.go.board import BLACK, EMPTY, WHITE
+from gocnn.go.coords import GTP_COLUMNS
 
 LABEL_W = 2  # room for row numbers up to 25
 STONE = {BLACK: "●", WHITE: "○"}  # distinct shapes: a text capture or a monochrome screen tells them apart

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 
-from gocnn.board import handicap_points
+from gocnn.go.board import handicap_points
 from gocnn.tui.session import GameSettings
 
 

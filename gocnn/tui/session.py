@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gocnn.board import BLACK, COLOR_NAMES, WHITE, Board, opponent
+from gocnn.go.board import BLACK, COLOR_NAMES, WHITE, Board, opponent
 from gocnn.tui.sgfio import GameRecord, save_sgf
 from gocnn.tui.winrate import Drop, drops
 

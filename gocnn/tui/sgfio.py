@@ -1,6 +1,6 @@
 """Save and open games as SGF for the terminal UI (through sgfmill).
 
-A game here is what :attr:`gocnn.board.Board.history` holds: ``("setup", colour, points)``,
+A game here is what :attr:`gocnn.go.board.Board.history` holds: ``("setup", colour, points)``,
 ``("turn", colour, None)`` and ``("move", colour, point or None)`` entries.  Setup and turn
 entries before the first move become the root's AB/AW and PL; later setup entries become
 AB/AW/AE on the node before the next move.
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sgfmill import sgf
 
-from gocnn import coords
-from gocnn.board import BLACK, COLOR_LETTERS, EMPTY, WHITE, Board, IllegalMove
+from gocnn.go import coords
+from gocnn.go.board import BLACK, COLOR_LETTERS, EMPTY, WHITE, Board, IllegalMove
 from gocnn.errors import GocnnError
 
 _COLOR_OF_LETTER = {"b": BLACK, "w": WHITE}
@@ -43,7 +43,7 @@ class GameRecord:
 def game_to_sgf(history: list[tuple], size: int, komi: float, *, black: str = "", white: str = "",
                 result: str = "", date: _dt.date | None = None, handicap: int = 0) -> bytes:
     """The SGF (FF[4]) text of a game, as bytes."""
-    from gocnn.sgf import new_sgf_game
+    from gocnn.go.sgf import new_sgf_game
 
     game = new_sgf_game(size, komi, result=result, black=black, white=white,
                         date=date.isoformat() if date else None, handicap=handicap)
@@ -149,7 +149,7 @@ _COMPRESSED = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ")  # gzip, zip, bz
 
 def is_archive(path: str | Path) -> bool:
     """An archive of games (.zip, .tar, .tar.gz ...), read by :func:`archive_games`."""
-    from gocnn.sgf import is_archive as named_like_one
+    from gocnn.go.sgf import is_archive as named_like_one
 
     return named_like_one(Path(path).name)
 
@@ -190,10 +190,10 @@ _PLAYER = {prop: re.compile(rb"\b" + prop + rb"\s*\[((?:[^\]\\]|\\.){0,60})\]") 
 
 
 def archive_games(path: str | Path) -> list[ArchiveGame]:
-    """The SGF files in an archive, in archive order (through :func:`gocnn.sgf.iter_files`,
+    """The SGF files in an archive, in archive order (through :func:`gocnn.go.sgf.iter_files`,
     which streams archives and never extracts them).  Raises GocnnError: missing file,
     damaged archive, no SGF file inside."""
-    from gocnn.sgf import BAD_ARCHIVE, ReadStats, iter_files
+    from gocnn.go.sgf import BAD_ARCHIVE, ReadStats, iter_files
 
     path = Path(path).expanduser()
     stats = ReadStats()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gocnn.board import BLACK, WHITE
+from gocnn.go.board import BLACK, WHITE
 
 BLOCKS = " ▁▂▃▄▅▆▇█"  # 0..8 eighths of a cell
 BIG_DROP = 0.05  # a move is listed as a drop when it cost the mover at least this much

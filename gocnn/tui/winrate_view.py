@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from gocnn import coords
-from gocnn.board import BLACK
+from gocnn.go import coords
+from gocnn.go.board import BLACK
 from gocnn.tui.winrate import PositionView, fit_words, bar, columns, graph_rows
 
 

@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from gocnn import __version__, coords
-from gocnn.board import BLACK, EMPTY, WHITE, Board, IllegalMove, handicap_points, parse_color, to_ascii
-from gocnn.engine import RESIGN
+from gocnn import __version__
+from gocnn.go import coords
+from gocnn.go.board import BLACK, EMPTY, WHITE, Board, IllegalMove, handicap_points, parse_color, to_ascii
+from gocnn.play.policy import RESIGN
 from gocnn.errors import GocnnError
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -191,7 +192,7 @@ def _count(word: str, key: str, lo: int) -> int:
 class GtpEngine:
     """One GTP session: a board, a player, the clock settings, and the command table.
 
-    ``player`` follows :class:`gocnn.engine.Player`; if it has ``decide(board, cleanup=...)``
+    ``player`` follows :class:`gocnn.play.policy.Player`; if it has ``decide(board, cleanup=...)``
     (the net does), genmove uses it for cleanup mode and resignation.  ``log`` is a callable
     that receives every command and reply (``--log FILE``)."""
 
@@ -304,7 +305,7 @@ class GtpEngine:
         self._estimate_cache = None
 
     def _estimate(self):
-        from gocnn.scoring import estimate
+        from gocnn.go.scoring import estimate
 
         key = (self.board.hash, len(self.board.history), self.board.to_move, self.board.komi)
         if self._estimate_cache is None or self._estimate_cache[0] != key:
@@ -555,7 +556,7 @@ class GtpEngine:
         if not 1 <= len(args) <= 2:
             raise GtpError("syntax error")
         upto = _int(args[1], 1) if len(args) == 2 else None
-        from gocnn.sgf import SgfError, parse_games
+        from gocnn.go.sgf import SgfError, parse_games
 
         try:
             path = Path(args[0])
@@ -582,7 +583,7 @@ class GtpEngine:
         return ""
 
     def sgf_text(self) -> str:
-        from gocnn.sgf import game_to_sgf
+        from gocnn.go.sgf import game_to_sgf
 
         b = self.board
         setup, moves, first = [], [], None
@@ -909,7 +910,7 @@ def make_player(cfg: GtpConfig):
     """The player ``cfg`` names; a file that is not a gocnn model is a GocnnError now, not at
     every genmove (only the header is read: the net loads later)."""
     if cfg.random:
-        from gocnn.engine import RandomPlayer
+        from gocnn.play.policy import RandomPlayer
 
         return RandomPlayer(seed=cfg.seed)
     from gocnn.model import read_metadata
@@ -920,7 +921,7 @@ def make_player(cfg: GtpConfig):
                               resign_threshold=cfg.resign, symmetries=cfg.symmetries, seed=cfg.seed or 0,
                               mix=cfg.mix, batch=cfg.batch, device=cfg.device, temperature=cfg.temperature)
     else:
-        from gocnn.engine import PolicyPlayer
+        from gocnn.play.policy import PolicyPlayer
         player = PolicyPlayer(cfg.model, symmetries=cfg.symmetries, temperature=cfg.temperature,
                               threads=cfg.threads, resign_threshold=cfg.resign)
     read_metadata(player.model_path)
@@ -943,7 +944,7 @@ def run_gtp(cfg: GtpConfig) -> int:
         try:
             if hasattr(player, "load"):
                 player.load()
-            from gocnn.scoring import warm_up
+            from gocnn.go.scoring import warm_up
 
             warm_up()
         except Exception as exc:  # reported again, as a GTP error, by the first genmove

@@ -6,7 +6,7 @@ move costs a few microseconds; captures, suicide, simple ko, optional positional
 passes, setup stones, undo and area scoring follow.
 
 Colours are small ints (``EMPTY``, ``BLACK``, ``WHITE``); points are flat indices
-``row * size + col`` (row 0 at the bottom); :mod:`gocnn.coords` converts to and from the rest.
+``row * size + col`` (row 0 at the bottom); :mod:`gocnn.go.coords` converts to and from the rest.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gocnn import coords
+from gocnn.go import coords
 
 EMPTY, BLACK, WHITE = 0, 1, 2
 COLOR_NAMES = {BLACK: "black", WHITE: "white"}

@@ -626,10 +626,10 @@ def evaluate_sgf(sgf_paths, model=None, symmetries: int = 1, batch: int = 256, m
     """``gocnn eval``: the net of ``model`` (default: the shipped net) on the games of the SGF
     sources, every board size it plays; the report of :func:`evaluate_games` plus ``seconds``,
     ``model``, ``skipped`` and ``skipped_text``.  Raises GocnnError when no game was read."""
-    from gocnn import sgf
-    from gocnn.coords import MAX_SIZE, MIN_SIZE
+    from gocnn.go import sgf
+    from gocnn.go.coords import MAX_SIZE, MIN_SIZE
     from gocnn.data import skipped_text
-    from gocnn.engine import default_model_path
+    from gocnn.model import default_model_path
     from gocnn.model import for_inference, load_model, plays_size
     from gocnn.util import progress, set_threads
     set_threads(threads)

@@ -5,7 +5,7 @@ points that do not fill a player's own eye, as in early Monte-Carlo Go programs)
 owns each point at the end.  A chain whose points end up mostly the opponent's is dead; the area
 score is then Tromp-Taylor area with the dead stones removed (what GNU Go's ``final_score``
 computes under Chinese rules on a finished game).  The same playouts give the side to move's
-chance of winning, which the resign rule and the pass rule of :mod:`gocnn.engine` read.
+chance of winning, which the resign rule and the pass rule of :mod:`gocnn.play.policy` read.
 
 The playouts are compiled with numba (``cache=True``: the first call in a fresh checkout
 compiles for a few seconds, later processes load the cache).  Nothing here imports torch.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from gocnn.board import BLACK, EMPTY, WHITE, Board, Score, neighbour_arrays
+from gocnn.go.board import BLACK, EMPTY, WHITE, Board, Score, neighbour_arrays
 
 SELF_ATARI_MIN = 2  # playouts do not put chains this large into atari
 RESPOND = True  # playouts capture / save chains the last move put in atari

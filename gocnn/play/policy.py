@@ -1,6 +1,6 @@
 """Players: what chooses a move in a position.
 
-A :class:`Player` looks at a :class:`~gocnn.board.Board` and answers for ``board.to_move``:
+A :class:`Player` looks at a :class:`~gocnn.go.board.Board` and answers for ``board.to_move``:
 ``policy`` gives a probability for every point (illegal points 0), ``genmove`` picks a move
 (a flat point, ``None`` for a pass, or ``RESIGN``).  Front ends (GTP, the terminal UI,
 self-play) only ever talk to this protocol, so a deterministic or random player can stand in
@@ -14,7 +14,7 @@ points (averaged over the 8 board symmetries if asked), masked to legal moves.  
 * it does not put a chain of ``SELF_ATARI_MIN`` or more stones into atari while any other
   move is available;
 * late in the game, or once the opponent has passed, a move inside an area one colour
-  already encloses is checked against the playout estimate of :mod:`gocnn.scoring`: settled
+  already encloses is checked against the playout estimate of :mod:`gocnn.go.scoring`: settled
   points are skipped, and when nothing is left at stake it passes (contested points need no
   estimate, so the playouts run only near the end);
 * it resigns only when the estimate gives it less than ``1 - resign_threshold`` chance late in
@@ -34,7 +34,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from gocnn.board import BLACK, EMPTY, Board, neighbours, opponent
+from gocnn.go.board import BLACK, EMPTY, Board, neighbours, opponent
 from gocnn.errors import GocnnError
 
 RESIGN = "resign"
@@ -84,26 +84,6 @@ class RandomPlayer:
         return self._rng.choice(cands) if cands else None
 
 
-# ---------------------------------------------------------------------- model files
-def default_model_path() -> Path:
-    """Where the shipped net lives (``gocnn/weights/default.safetensors``)."""
-    return Path(__file__).resolve().parent / "weights" / "default.safetensors"
-
-
-def resolve_model_path(path: str | Path | None) -> Path:
-    """The model file to load: ``path``, or the shipped net.  Raises GocnnError if missing."""
-    if path is None:
-        p = default_model_path()
-        if not p.is_file():
-            raise GocnnError(f"the shipped net {p} is not there yet: pass --model FILE "
-                             f"(a model from 'gocnn train'), or --random for a random player")
-        return p
-    p = Path(path).expanduser()
-    if not p.is_file():
-        raise GocnnError(f"no model file at {p}")
-    return p
-
-
 # ---------------------------------------------------------------------- move choice
 def self_atari_size(board: Board, color: int, p: int) -> int:
     """Stones of ``color``'s chain through ``p`` left in atari by playing ``p`` (0 if the move
@@ -151,12 +131,12 @@ def choose_move(board: Board, probs: np.ndarray, *, temperature: float = 0.0,
     resign_check = (resign_threshold < 1.0 and not cleanup and number >= n * RESIGN_FROM
                     and number % RESIGN_EVERY == 0)
     if estimate_fn is None:
-        from gocnn.scoring import estimate as estimate_fn
+        from gocnn.go.scoring import estimate as estimate_fn
     est = estimate_fn(board, playouts) if (cleanup or opp_passed or resign_check) else None
     win = est.win_rate(color) if est is not None else None
 
     if est is not None and resign_check:
-        from gocnn.scoring import area_lead
+        from gocnn.go.scoring import area_lead
         margin = area_lead(est.ownership, board.komi)
         if color != BLACK:
             margin = -margin
@@ -235,6 +215,8 @@ class PolicyPlayer:
             raise GocnnError(f"symmetries must be 1 or 8, not {symmetries}")
         if temperature < 0:
             raise GocnnError(f"temperature must be >= 0, not {temperature}")
+        from gocnn.model.files import resolve_model_path  # torch: not at import (GTP loads without it)
+
         self.model_path = None if net is not None else resolve_model_path(model_path)
         self.symmetries = symmetries
         self.temperature = float(temperature)

@@ -14,7 +14,7 @@ What the figures are:
   search's; ``rootInfo.visits`` is the sum of the moves' visits.
 * ``scoreLead`` of a move is the area margin that the ownership of the position after it
   predicts (ownership summed, komi taken off): the net's ownership head, or random playouts
-  (:func:`gocnn.scoring.ownership`) for a net without one.  ``rootInfo.scoreLead`` and the
+  (:func:`gocnn.go.scoring.ownership`) for a net without one.  ``rootInfo.scoreLead`` and the
   ``ownership`` array are the visit-weighted means over the searched moves, as the root's win
   rate is.  ``scoreMean`` and ``scoreSelfplay`` repeat ``scoreLead``; ``utility`` is
   ``2 * winrate - 1``.
@@ -40,8 +40,9 @@ from typing import Callable
 
 import numpy as np
 
-from gocnn import __version__, coords
-from gocnn.board import BLACK, WHITE, Board, IllegalMove
+from gocnn import __version__
+from gocnn.go import coords
+from gocnn.go.board import BLACK, WHITE, Board, IllegalMove
 from gocnn.errors import GocnnError
 
 PLAYOUTS = 64  # the ownership estimate of a position for a net without an ownership head
@@ -538,7 +539,7 @@ class AnalysisServer:
         move: the net's ownership head in one batch, or playouts for a net without one."""
         if not moves:
             return
-        from gocnn.scoring import area_lead, ownership
+        from gocnn.go.scoring import area_lead, ownership
 
         children = []
         for move in moves:
@@ -631,7 +632,7 @@ def run_analysis(cfg: AnalysisConfig, stdin=None, stdout=None) -> int:
 
     from gocnn.play.players import SearchPlayer
     from gocnn.play.search import SearchConfig
-    from gocnn.scoring import warm_up
+    from gocnn.go.scoring import warm_up
 
     out = stdout if stdout is not None else sys.stdout.buffer
     stdin = stdin if stdin is not None else sys.stdin.buffer

@@ -4,7 +4,7 @@
 (colours swapped every game with ``--alternate``), and keeps its own board: a move that is
 illegal (occupied, suicide, simple ko), a reply that is not a move, an engine that dies or
 exceeds the per-move time limit loses that game.  A game ends by two passes in a row, a
-resignation, or the move cap; it is then scored by :mod:`gocnn.scoring` (area, dead stones
+resignation, or the move cap; it is then scored by :mod:`gocnn.go.scoring` (area, dead stones
 estimated), or by ``--scorer CMD`` (any GTP engine with ``final_score``, e.g.
 ``gnugo --mode gtp --chinese-rules``).  Each engine's own ``final_score`` is asked too and kept
 in the record.  Games go to ``--out DIR`` as SGF; the summary gives wins, win rate with a 95%
@@ -22,8 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gocnn import coords
-from gocnn.board import BLACK, WHITE, Board, IllegalMove, opponent
+from gocnn.go import coords
+from gocnn.go.board import BLACK, WHITE, Board, IllegalMove, opponent
 from gocnn.errors import GocnnError
 
 COLOR_WORD = {BLACK: "b", WHITE: "w"}
@@ -235,7 +235,7 @@ def _set_up(engines: dict[int, GtpClient], size: int, komi: float, move_time: fl
 def _scored(result: GameResult, engines: dict[int, GtpClient], labels: dict[int, str], board: Board,
             scorer: GtpClient | None, move_time: float) -> GameResult:
     """``result`` of a game played out, with each engine's own final_score and the score of the
-    scorer (or :func:`gocnn.scoring.final_score`) as the result."""
+    scorer (or :func:`gocnn.go.scoring.final_score`) as the result."""
     for c, eng in engines.items():
         try:
             ok, text = eng.send("final_score", timeout=max(move_time, 60))
@@ -245,7 +245,7 @@ def _scored(result: GameResult, engines: dict[int, GtpClient], labels: dict[int,
     if scorer is not None:
         score = _score_with(scorer, board, max(move_time, 30))
     else:
-        from gocnn.scoring import final_score
+        from gocnn.go.scoring import final_score
 
         score = final_score(board).result
     scored = score.upper()
@@ -327,7 +327,7 @@ def run_match(black: str, white: str, games: int, size: int = 19, komi: float = 
                 for label in ("A", "B"):
                     clients[label]._stale = True
             if out_dir:
-                from gocnn.sgf import game_to_sgf
+                from gocnn.go.sgf import game_to_sgf
 
                 path = out_dir / f"game-{g + 1:04d}.sgf"
                 path.write_bytes(game_to_sgf(size, board.moves, komi=komi, result=result.result,

@@ -7,7 +7,7 @@ as a stream: nothing is extracted to disk, and every file is read with a size li
 
 :func:`read_games` yields one :class:`GameRecord` per game: board size, komi, handicap and setup
 stones, the main line (variations are ignored), result, players, ranks, date and where it came
-from.  Each record's moves are replayed through :class:`gocnn.board.Board`; a game whose record
+from.  Each record's moves are replayed through :class:`gocnn.go.board.Board`; a game whose record
 holds an illegal move keeps only the moves before it (``illegal`` says why).  Games that cannot
 be used are skipped and counted in :class:`ReadStats` by reason; reading always goes on.
 """
@@ -29,8 +29,8 @@ from typing import Iterable, Iterator
 from sgfmill import sgf as _sgf
 from sgfmill import sgf_grammar, sgf_properties
 
-from gocnn import coords
-from gocnn.board import BLACK, EMPTY, WHITE, Board, IllegalMove
+from gocnn.go import coords
+from gocnn.go.board import BLACK, EMPTY, WHITE, Board, IllegalMove
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # one .sgf file (a collection may hold thousands of games)
 MAX_GAMES_PER_FILE = 100_000
