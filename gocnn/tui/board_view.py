@@ -101,6 +101,244 @@ def _fit(size: int, width: int, height: int, max_k: int = 3) -> _Geometry:
     return _Geometry(k, ox + LABEL_W + 1 + mx, oy + (0 if compact else 1) + my, w, h, compact, fits)
 
 
+@dataclass(frozen=True)
+class _Palette:
+    """The colours a board is drawn in (from the widget's component classes, per theme)."""
+
+    wood: Style  # the board and its lines
+    label: Style  # the coordinates
+    stone: dict  # colour of the point (BLACK, WHITE) -> the stone's rich colour
+    last: object  # rich colours: the last move's marker, the cursor
+    cursor: object
+    heat: Style  # the heat map's hot end and its percentages
+    hint: Style
+
+
+class _Canvas:
+    """A grid of characters with a style each; writes off the grid are dropped."""
+
+    def __init__(self, width: int, height: int, base: Style):
+        self.width, self.height = width, height
+        self.chars = [[" "] * width for _ in range(height)]
+        self.styles = [[base] * width for _ in range(height)]
+
+    def inside(self, x: int, y: int) -> bool:
+        return 0 <= x < self.width and 0 <= y < self.height
+
+    def put(self, x: int, y: int, ch: str, s: Style) -> None:
+        if self.inside(x, y):
+            self.chars[y][x] = ch
+            self.styles[y][x] = s
+
+    def restyle(self, x: int, y: int, s: Style) -> None:
+        """Add ``s`` to the style already at (x, y)."""
+        if self.inside(x, y):
+            self.styles[y][x] = self.styles[y][x] + s
+
+    def strips(self) -> list[Strip]:
+        """One Strip a row, runs of one style joined into a segment."""
+        lines = []
+        for chars, styles in zip(self.chars, self.styles):
+            segs, run, run_style = [], [], None
+            for ch, s in zip(chars, styles):
+                if s != run_style and run:
+                    segs.append(Segment("".join(run), run_style))
+                    run = []
+                run_style = s
+                run.append(ch)
+            if run:
+                segs.append(Segment("".join(run), run_style))
+            lines.append(Strip(segs, self.width))
+        return lines
+
+
+class _Painter:
+    """Draws one :class:`BoardState` on a canvas at a geometry, layer by layer, each layer over
+    the ones before: the wood and its lines, the coordinates, the heat map, the area at the
+    end of a game, the stones, the last move, a variation, the hint and the cursor."""
+
+    def __init__(self, state: BoardState, g: _Geometry, canvas: _Canvas, palette: _Palette):
+        self.st, self.g, self.canvas, self.pal = state, g, canvas, palette
+        self.size = state.size
+        mx, my = max(1, g.k), g.k // 2
+        self.left, self.right = g.x0 - mx, g.x0 + (self.size - 1) * g.cw + mx
+        self.top, self.bottom = g.y0 - my, g.y0 + (self.size - 1) * g.k + my
+
+    def paint(self) -> None:
+        self.wood()
+        self.grid()
+        self.coordinates()
+        labelled = self.heat_map()
+        self.area()
+        self.stones()
+        self.last_move()
+        self.variation()
+        self.hint(labelled)
+        self.cursor()
+
+    def span(self, point: int) -> tuple[int, int, list[int]]:
+        """(x, y) of a point and the columns of a stone there (1, 3 or 5 wide)."""
+        g = self.g
+        row, col = divmod(point, self.size)
+        x, y = g.x0 + col * g.cw, g.y0 + (self.size - 1 - row) * g.k
+        half = g.k - 1
+        return x, y, list(range(x - half, x + half + 1))
+
+    def wood(self) -> None:
+        for y in range(self.top, self.bottom + 1):
+            for x in range(self.left, self.right + 1):
+                self.canvas.put(x, y, " ", self.pal.wood)
+
+    def grid(self) -> None:
+        """The lines, then the intersections (corners, edges, star points)."""
+        g, size, put, wood = self.g, self.size, self.canvas.put, self.pal.wood
+        last_x, last_y = g.x0 + (size - 1) * g.cw, g.y0 + (size - 1) * g.k
+        for i in range(size):
+            y = g.y0 + i * g.k
+            for x in range(g.x0, last_x + 1):
+                put(x, y, "─", wood)
+            x = g.x0 + i * g.cw
+            for yy in range(g.y0, last_y + 1):
+                if (yy - g.y0) % g.k:
+                    put(x, yy, "│", wood)
+        stars = hoshi_points(size)
+        for row in range(size):
+            for col in range(size):
+                t, b, lft, rgt = row == size - 1, row == 0, col == 0, col == size - 1
+                ch = ("┌" if t and lft else "┐" if t and rgt else "└" if b and lft else "┘" if b and rgt
+                      else "┬" if t else "┴" if b else "├" if lft else "┤" if rgt
+                      else "╋" if (row, col) in stars else "┼")
+                put(g.x0 + col * g.cw, g.y0 + (size - 1 - row) * g.k, ch, wood)
+
+    def coordinates(self) -> None:
+        """Labels on all four sides (compact: left and below)."""
+        g, size, put, label = self.g, self.size, self.canvas.put, self.pal.label
+        for col in range(size):
+            x = g.x0 + col * g.cw
+            if not g.compact:
+                put(x, self.top - 1, GTP_COLUMNS[col], label)
+            put(x, self.bottom + 1, GTP_COLUMNS[col], label)
+        for row in range(size):
+            y = g.y0 + (size - 1 - row) * g.k
+            for i, ch in enumerate(f"{row + 1:>{LABEL_W}}"):
+                put(self.left - 1 - LABEL_W + i, y, ch, label)
+            if not g.compact:
+                for i, ch in enumerate(f"{row + 1:<{LABEL_W}}"):
+                    put(self.right + 2 + i, y, ch, label)
+
+    def heat_map(self) -> set[int]:
+        """Shades on empty points, percentages on the top moves; the points labelled."""
+        st = self.st
+        if st.heat is None:
+            return set()
+        peak = max(st.heat) or 1.0
+        hot = Color.from_rich_color(self.pal.heat.bgcolor)
+        cold = Color.from_rich_color(self.pal.wood.bgcolor)
+        for p, prob in enumerate(st.heat):
+            rel = prob / peak
+            if rel < 0.05 or st.colors[p] != EMPTY:  # leave the long tail unshaded
+                continue
+            shade = cold.blend(hot, 0.15 + 0.85 * rel ** 0.75).rich_color
+            x, y, xs = self.span(p)
+            if self.g.k == 1 and p % self.size != self.size - 1:
+                xs = [x, x + 1]  # a point and the line to its right: a square-ish patch
+            for xx in xs:
+                self.canvas.restyle(xx, y, Style(bgcolor=shade))
+        return self.percentages()
+
+    def percentages(self) -> set[int]:
+        """The top moves' percentages (k=1: a number from the point on, "·" under 1%)."""
+        st, canvas, heat = self.st, self.canvas, self.pal.heat
+        labelled: set[int] = set()
+        for p, prob in st.top:
+            if st.colors[p] != EMPTY:
+                continue
+            x, y, _ = self.span(p)
+            pct = round(prob * 100)
+            if self.g.k == 1:  # the number starts on the point itself
+                text, start = ("·" if pct < 1 else str(min(pct, 99))), x
+            else:
+                text, start = ("<1%" if pct < 1 else f"{pct:>2}%" if pct < 100 else "100"), x - 1
+            labelled.add(p)
+            for i, ch in enumerate(text):
+                xx = start + i
+                if canvas.inside(xx, y):
+                    canvas.put(xx, y, ch, canvas.styles[y][xx] + Style(color=heat.color, bold=True))
+        return labelled
+
+    def area(self) -> None:
+        """Territory (and the points of dead stones) at the end of a game."""
+        st = self.st
+        if st.owner is None:
+            return
+        for p, who in enumerate(st.owner):
+            if who in (BLACK, WHITE) and (st.colors[p] == EMPTY or p in st.dead):
+                x, y, _ = self.span(p)
+                self.canvas.put(x, y, AREA[who], self.pal.wood + Style(color=self.pal.stone[who]))
+
+    def stones(self) -> None:
+        """A shape per colour (readable without colour), the colour on top of it; wide stones
+        at k > 1; dead stones crossed."""
+        put, wood, k = self.canvas.put, self.pal.wood, self.g.k
+        for p, v in enumerate(self.st.colors):
+            if v == EMPTY:
+                continue
+            x, y, xs = self.span(p)
+            fg = self.pal.stone[v]
+            if p in self.st.dead:
+                put(x, y, DEAD[v], wood + Style(color=fg, bold=True))
+                continue
+            if k == 1:
+                put(x, y, STONE[v], wood + Style(color=fg))
+            else:
+                for xx in xs:
+                    put(xx, y, "▐" if xx == xs[0] else "▌" if xx == xs[-1] else "█", wood + Style(color=fg))
+                put(x, y, STONE[v], Style(color=_SHADE[v], bgcolor=fg))
+
+    def last_move(self) -> None:
+        st, pal = self.st, self.pal
+        if st.last is None or st.colors[st.last] == EMPTY or st.last in st.dead:
+            return
+        x, y, _ = self.span(st.last)
+        v = st.colors[st.last]
+        if self.g.k == 1:
+            self.canvas.put(x, y, STONE[v], pal.wood + Style(color=pal.stone[v], bgcolor=pal.last))
+        else:
+            self.canvas.put(x, y, STONE[v], pal.wood + Style(color=pal.last, bgcolor=pal.stone[v], bold=True))
+
+    def variation(self) -> None:
+        """Numbered stones in the colour of the side that plays them."""
+        put, stone, k = self.canvas.put, self.pal.stone, self.g.k
+        for p, color, number in self.st.pv:
+            x, y, xs = self.span(p)
+            face = Style(color=stone[WHITE if color == BLACK else BLACK], bgcolor=stone[color], bold=True)
+            text = str(number)
+            if k > 1:
+                for xx in xs:
+                    put(xx, y, " ", face)
+            start = x if k == 1 else x - (len(text) - 1) // 2
+            for i, ch in enumerate(text):
+                put(start + i, y, ch, face)
+
+    def hint(self, labelled: set[int]) -> None:
+        """The hint's background (beside a percentage at k=1), and a diamond unless labelled."""
+        st, canvas, hint = self.st, self.canvas, self.pal.hint
+        if st.hint is None or st.colors[st.hint] != EMPTY:
+            return
+        x, y, xs = self.span(st.hint)
+        for xx in (xs if self.g.k > 1 else [x, x + 1] if st.hint in labelled else [x]):
+            canvas.restyle(xx, y, Style(bgcolor=hint.bgcolor))
+        if st.hint not in labelled:
+            canvas.put(x, y, "◆", canvas.styles[y][x] + Style(color=hint.color, bold=True))
+
+    def cursor(self) -> None:
+        if self.st.cursor is None:
+            return
+        _, y, xs = self.span(self.st.cursor)
+        for x in xs:
+            self.canvas.restyle(x, y, Style(bgcolor=self.pal.cursor))
+
+
 class BoardView(Widget):
     """A Go board that scales with the terminal.  Posts :class:`PointClicked` and
     :class:`PointHovered`."""
@@ -206,160 +444,25 @@ class BoardView(Widget):
         width, height = self.size.width, self.size.height
         if width <= 0 or height <= 0:
             return []
-        st, size = self._state, self._state.size
-        g = _fit(size, width, height)
+        g = _fit(self._state.size, width, height)
         if not g.fits:
             return self._draw_message(width, height)
-        k, cw = g.k, g.cw
-        base = self.rich_style
+        canvas = _Canvas(width, height, self.rich_style)
+        _Painter(self._state, g, canvas, self._palette()).paint()
+        return canvas.strips()
+
+    def _palette(self) -> "_Palette":
+        """The theme's colours, read from the component classes."""
         style = self.get_component_rich_style
-        wood = style("board--wood")
-        label = base + style("board--label", partial=True)
-        stone_fg = {BLACK: style("board--black", partial=True).color,
-                    WHITE: style("board--white", partial=True).color}
-        last_bg = style("board--last", partial=True).bgcolor
-        cursor_bg = style("board--cursor", partial=True).bgcolor
-        heat_style = style("board--heat", partial=True)
-        hint = style("board--hint", partial=True)
-
-        chars = [[" "] * width for _ in range(height)]
-        styles = [[base] * width for _ in range(height)]
-
-        def put(x: int, y: int, ch: str, s: Style) -> None:
-            if 0 <= x < width and 0 <= y < height:
-                chars[y][x] = ch
-                styles[y][x] = s
-
-        def restyle(x: int, y: int, s: Style) -> None:
-            if 0 <= x < width and 0 <= y < height:
-                styles[y][x] = styles[y][x] + s
-
-        mx, my = max(1, k), k // 2
-        left, right = g.x0 - mx, g.x0 + (size - 1) * cw + mx
-        top, bottom = g.y0 - my, g.y0 + (size - 1) * k + my
-        for y in range(top, bottom + 1):
-            for x in range(left, right + 1):
-                put(x, y, " ", wood)
-        # grid lines
-        last_x, last_y = g.x0 + (size - 1) * cw, g.y0 + (size - 1) * k
-        for i in range(size):
-            y = g.y0 + i * k
-            for x in range(g.x0, last_x + 1):
-                put(x, y, "─", wood)
-            x = g.x0 + i * cw
-            for yy in range(g.y0, last_y + 1):
-                if (yy - g.y0) % k:
-                    put(x, yy, "│", wood)
-        stars = hoshi_points(size)
-        for row in range(size):
-            for col in range(size):
-                t, b, lft, rgt = row == size - 1, row == 0, col == 0, col == size - 1
-                ch = ("┌" if t and lft else "┐" if t and rgt else "└" if b and lft else "┘" if b and rgt
-                      else "┬" if t else "┴" if b else "├" if lft else "┤" if rgt
-                      else "╋" if (row, col) in stars else "┼")
-                put(g.x0 + col * cw, g.y0 + (size - 1 - row) * k, ch, wood)
-        # labels on all four sides (compact: left and below)
-        for col in range(size):
-            x = g.x0 + col * cw
-            if not g.compact:
-                put(x, top - 1, GTP_COLUMNS[col], label)
-            put(x, bottom + 1, GTP_COLUMNS[col], label)
-        for row in range(size):
-            y = g.y0 + (size - 1 - row) * k
-            text = f"{row + 1:>{LABEL_W}}"
-            for i, ch in enumerate(text):
-                put(left - 1 - LABEL_W + i, y, ch, label)
-            if not g.compact:
-                for i, ch in enumerate(f"{row + 1:<{LABEL_W}}"):
-                    put(right + 2 + i, y, ch, label)
-
-        def span(point: int) -> tuple[int, int, list[int]]:
-            row, col = divmod(point, size)
-            x, y = g.x0 + col * cw, g.y0 + (size - 1 - row) * k
-            half = k - 1  # a stone is 1, 3 or 5 columns wide
-            return x, y, list(range(x - half, x + half + 1))
-
-        # heat map: shades on empty points, percentages on the top moves
-        labelled: set[int] = set()
-        if st.heat is not None:
-            peak = max(st.heat) or 1.0
-            hot = Color.from_rich_color(heat_style.bgcolor)
-            cold = Color.from_rich_color(wood.bgcolor)
-            for p, prob in enumerate(st.heat):
-                rel = prob / peak
-                if rel < 0.05 or st.colors[p] != EMPTY:  # leave the long tail unshaded
-                    continue
-                shade = cold.blend(hot, 0.15 + 0.85 * rel ** 0.75).rich_color
-                x, y, xs = span(p)
-                if k == 1 and p % size != size - 1:
-                    xs = [x, x + 1]  # a point and the line to its right: a square-ish patch
-                for xx in xs:
-                    restyle(xx, y, Style(bgcolor=shade))
-            for p, prob in st.top:
-                if st.colors[p] != EMPTY:
-                    continue
-                x, y, _ = span(p)
-                pct = round(prob * 100)
-                if k == 1:  # the number starts on the point itself
-                    text, start = ("·" if pct < 1 else str(min(pct, 99))), x
-                else:
-                    text, start = ("<1%" if pct < 1 else f"{pct:>2}%" if pct < 100 else "100"), x - 1
-                labelled.add(p)
-                for i, ch in enumerate(text):
-                    xx = start + i
-                    if 0 <= xx < width and 0 <= y < height:
-                        put(xx, y, ch, styles[y][xx] + Style(color=heat_style.color, bold=True))
-        # territory and dead stones at the end of a game
-        if st.owner is not None:
-            for p, who in enumerate(st.owner):
-                if who in (BLACK, WHITE) and (st.colors[p] == EMPTY or p in st.dead):
-                    x, y, _ = span(p)
-                    put(x, y, AREA[who], wood + Style(color=stone_fg[who]))
-        # stones: a shape per colour (readable without colour), the colour on top of it
-        for p, v in enumerate(st.colors):
-            if v == EMPTY:
-                continue
-            x, y, xs = span(p)
-            fg = stone_fg[v]
-            if p in st.dead:
-                put(x, y, DEAD[v], wood + Style(color=fg, bold=True))
-                continue
-            if k == 1:
-                put(x, y, STONE[v], wood + Style(color=fg))
-            else:
-                for xx in xs:
-                    put(xx, y, "▐" if xx == xs[0] else "▌" if xx == xs[-1] else "█", wood + Style(color=fg))
-                put(x, y, STONE[v], Style(color=_SHADE[v], bgcolor=fg))
-        if st.last is not None and st.colors[st.last] != EMPTY and st.last not in st.dead:
-            x, y, _ = span(st.last)
-            v = st.colors[st.last]
-            if k == 1:
-                put(x, y, STONE[v], wood + Style(color=stone_fg[v], bgcolor=last_bg))
-            else:
-                put(x, y, STONE[v], wood + Style(color=last_bg, bgcolor=stone_fg[v], bold=True))
-        # a variation: numbered stones in the colour of the side that plays them
-        for p, color, number in st.pv:
-            x, y, xs = span(p)
-            face = Style(color=stone_fg[WHITE if color == BLACK else BLACK], bgcolor=stone_fg[color], bold=True)
-            text = str(number)
-            if k > 1:
-                for xx in xs:
-                    put(xx, y, " ", face)
-            start = x if k == 1 else x - (len(text) - 1) // 2
-            for i, ch in enumerate(text):
-                put(start + i, y, ch, face)
-        if st.hint is not None and st.colors[st.hint] == EMPTY:
-            x, y, xs = span(st.hint)
-            for xx in (xs if k > 1 else [x, x + 1] if st.hint in labelled else [x]):
-                restyle(xx, y, Style(bgcolor=hint.bgcolor))
-            if st.hint not in labelled:
-                put(x, y, "◆", styles[y][x] + Style(color=hint.color, bold=True))
-        if st.cursor is not None:
-            _, y, xs = span(st.cursor)
-            for x in xs:
-                restyle(x, y, Style(bgcolor=cursor_bg))
-
-        return self._strips(chars, styles)
+        return _Palette(
+            wood=style("board--wood"),
+            label=self.rich_style + style("board--label", partial=True),
+            stone={BLACK: style("board--black", partial=True).color,
+                   WHITE: style("board--white", partial=True).color},
+            last=style("board--last", partial=True).bgcolor,
+            cursor=style("board--cursor", partial=True).bgcolor,
+            heat=style("board--heat", partial=True),
+            hint=style("board--hint", partial=True))
 
     def _draw_message(self, width: int, height: int) -> list[Strip]:
         """Instead of a clipped board: what size it needs, centred."""
@@ -371,28 +474,9 @@ class BoardView(Widget):
             else:
                 lines.append(word[:width])
         top = max(0, (height - len(lines)) // 2)
-        chars = [[" "] * width for _ in range(height)]
-        styles = [[self.rich_style] * width for _ in range(height)]
+        canvas = _Canvas(width, height, self.rich_style)
         for i, line in enumerate(lines[: max(0, height - top)]):
             x0 = (width - len(line)) // 2
             for j, ch in enumerate(line):
-                chars[top + i][x0 + j] = ch
-                styles[top + i][x0 + j] = self.rich_style + Style(bold=True)
-        return self._strips(chars, styles)
-
-    @staticmethod
-    def _strips(chars, styles) -> list[Strip]:
-        width = len(chars[0]) if chars else 0
-        lines = []
-        for y in range(len(chars)):
-            segs, run, run_style = [], [], None
-            for ch, s in zip(chars[y], styles[y]):
-                if s != run_style and run:
-                    segs.append(Segment("".join(run), run_style))
-                    run = []
-                run_style = s
-                run.append(ch)
-            if run:
-                segs.append(Segment("".join(run), run_style))
-            lines.append(Strip(segs, width))
-        return lines
+                canvas.put(x0 + j, top + i, ch, self.rich_style + Style(bold=True))
+        return canvas.strips()
