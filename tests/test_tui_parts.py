@@ -3,7 +3,6 @@ board geometry, the command line."""
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 
 import numpy as np
@@ -208,7 +207,8 @@ def test_play_and_bench_are_wired():
 
     args = build_parser().parse_args(["play", "--size", "9", "--color", "white", "--handicap", "2",
                                       "--komi", "0.5", "--time", "10", "--sgf", "g.sgf"])
-    assert args.handler.target == "gocnn.tui:cmd_play"
+    from gocnn.cli.play import cmd_play
+    assert args.handler is cmd_play
     assert (args.size, args.color, args.handicap, args.komi, args.time, args.sgf) == \
         (9, "white", 2, 0.5, 10.0, "g.sgf")
     assert BENCHES["tui-startup"] == "gocnn.bench.tui_startup"
@@ -219,14 +219,31 @@ def test_play_and_bench_are_wired():
     ({"time": 0}, "--time"), ({"sgf": "/no/such/file.sgf"}, "cannot read"),
     ({"sgf": "/no/such/games.tar.gz"}, "cannot read|no such file"),
 ])
-def test_cmd_play_refuses_bad_arguments(change, message):
-    from gocnn.tui import cmd_play
+def test_play_refuses_bad_settings(change, message):
+    from gocnn.tui import PlayConfig, run_play
 
-    args = argparse.Namespace(model=None, size=19, color="black", handicap=0, komi=None, time=None, sgf=None)
-    for key, value in change.items():
-        setattr(args, key, value)
     with pytest.raises(GocnnError, match=message):
-        cmd_play(args)
+        run_play(PlayConfig(**change))
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--size", "40"], "board size"), (["--handicap", "1"], "--handicap takes 0 or 2..9 stones"),
+    (["--time", "0"], "--time takes minutes"), (["--visits", "0"], "--visits: must be >= 1"),
+    (["--color", "blue"], "--color: invalid choice"),
+])
+def test_bad_play_options_are_one_line_and_exit_2(monkeypatch, capsys, argv, message):
+    """Before the UI starts: from argparse (type, choice) or from the settings check."""
+    from gocnn.cli import main
+    from gocnn.tui.app import GoApp
+
+    started = []
+    monkeypatch.setattr(GoApp, "run", lambda self, *a, **k: started.append(self))
+    try:
+        code = main(["play", *argv])
+    except SystemExit as stop:
+        code = stop.code
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and message in err and not started, err
 
 
 @pytest.mark.parametrize("model", ["missing", "text", "empty"])

@@ -6,7 +6,6 @@ tests/test_tui_support.py), except in the last test, which plays the shipped net
 
 from __future__ import annotations
 
-import argparse
 import threading
 
 import pytest
@@ -352,7 +351,8 @@ async def test_the_shipped_net_plays_with_search_and_shows_its_win_rate():
 def test_play_takes_visits_and_random(monkeypatch):
     from gocnn.cli import build_parser, main
     from gocnn.play.policy import RandomPlayer
-    from gocnn.tui import cmd_play
+    from gocnn.cli.play import cmd_play
+    from gocnn.tui import PlayConfig, run_play
 
     args = build_parser().parse_args(["play", "--visits", "800", "--random"])
     assert (args.visits, args.random) == (800, True)
@@ -366,8 +366,6 @@ def test_play_takes_visits_and_random(monkeypatch):
     app = started[0]
     player, notice = app._player_factory()
     assert isinstance(player, RandomPlayer) and "random" in notice and app.visits == 800
-    args = argparse.Namespace(model=None, size=19, color="black", handicap=0, komi=None, time=None, sgf=None,
-                              visits=None, random=False)
-    cmd_play(args)
+    run_play(PlayConfig())
     assert started[1].visits == analysis.DEFAULT_VISITS == 200
 

@@ -1,10 +1,11 @@
 """The ``gocnn`` command.
 
 This package is the composition root and the only place that knows about argparse: one module
-per command group (``data``, ``train`` with eval, ``mnist``, ``engines`` for gtp/match/play,
-``selfplay`` for selfplay/rl/arena, ``bench``) declares its subcommands' arguments (cheap) and
-holds the handlers, which turn the parsed arguments into a config or keyword arguments, call
-the domain function and print what it returns (text, or one JSON object last with ``--json``).
+per command group (``data``, ``train`` with eval, ``mnist``, ``engines`` for gtp/analysis/match,
+``play`` for the terminal UI, ``selfplay`` for selfplay/rl/arena, ``bench``) declares its
+subcommands' arguments (cheap) and holds the handlers, which turn the parsed arguments into a
+config or keyword arguments, call the domain function and print what it returns (text, or one
+JSON object last with ``--json``).
 Domain modules are imported only when their subcommand runs, so ``gocnn --help`` and
 ``gocnn gtp`` start fast.  Errors a user can cause (:class:`gocnn.errors.GocnnError`) become
 one line on stderr and exit code 2.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gocnn.cli import bench, data, engines, mnist, selfplay, train
+from gocnn.cli import bench, data, engines, mnist, play, selfplay, train
 from gocnn.cli.common import _THREADS, _Parser, _at_least, _between, _lazy, emit_json  # noqa: F401
 from gocnn.cli.engines import _add_search  # noqa: F401  (kept importable from gocnn.cli)
 
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gocnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     engines.add_parsers(sub)
+    play.add_parsers(sub)
     data.add_parsers(sub)
     train.add_parsers(sub)
     mnist.add_parsers(sub)

@@ -1,12 +1,12 @@
 """The engines: ``gocnn gtp`` (GTP on stdin/stdout), ``gocnn analysis`` (KataGo's JSON analysis
-protocol), ``gocnn match`` (a referee between two GTP engines) and ``gocnn play`` (the Textual
-UI); the search options they share."""
+protocol) and ``gocnn match`` (a referee between two GTP engines); the search options they
+share.  ``gocnn play`` (the Textual UI) has a module of its own, :mod:`gocnn.cli.play`."""
 
 from __future__ import annotations
 
 import sys
 
-from gocnn.cli.common import _at_least, _between, _lazy, add_board_options, add_net_options, config_from, report
+from gocnn.cli.common import _at_least, _between, add_board_options, add_net_options, config_from, report
 
 
 # ---------------------------------------------------------------------- engines (issues 6, 7)
@@ -53,20 +53,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", default=None, metavar="DIR", help="write each game as SGF here")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_match)
-
-    p = sub.add_parser("play", help="play against the net in the terminal (Textual UI)")
-    p.add_argument("--model", default=None, metavar="FILE",
-                   help="the net (default: the shipped one); a bad file is an error (exit 2)")
-    p.add_argument("--size", type=int, default=19)
-    p.add_argument("--color", choices=["black", "white", "random"], default="black")
-    p.add_argument("--handicap", type=int, default=0)
-    p.add_argument("--komi", type=float, default=None)
-    p.add_argument("--time", type=float, default=None, metavar="MIN", help="main time per side")
-    p.add_argument("--sgf", default=None, metavar="FILE", help="open this game for review")
-    p.add_argument("--visits", type=_at_least(1), default=None,
-                   help="search simulations a move (default 200; 1: the policy alone); + and - change it")
-    p.add_argument("--random", action="store_true", help="a random player instead of the net")
-    p.set_defaults(handler=_lazy("gocnn.tui:cmd_play"))
 
 
 def cmd_gtp(args) -> int:
