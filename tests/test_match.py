@@ -117,3 +117,29 @@ def test_engine_that_does_not_start_is_a_clear_error():
 
     with pytest.raises(GocnnError, match="cannot start"):
         GtpClient("/no/such/engine --mode gtp")
+
+
+@pytest.mark.gnugo
+def test_handicap_game_gnugo_takes_black_with_four_stones(gnugo, tmp_path):
+    """The handicap ladder's set-up: GNU Go takes Black with 4 stones on the fixed points (it
+    places them itself through fixed_handicap, as the referee and gocnn do), White moves first,
+    and the SGF replays in sgfmill with AB, HA and the moves."""
+    from sgfmill import sgf as sgfmill_sgf
+
+    gnu = f"{gnugo} --mode gtp --level 0 --chinese-rules"
+    games, _ = run_match(gnu, gocnn_cmd("--random"), games=1, size=9, komi=0.5, handicap=4,
+                         out=tmp_path, scorer=gnu, move_time=60)
+    g = games[0]
+    assert g.result[:2] in ("B+", "W+") and "refused" not in g.reason and "answered" not in g.reason, g
+    game = sgfmill_sgf.Sgf_game.from_bytes((tmp_path / "game-0001.sgf").read_bytes())
+    root = game.get_root()
+    black, white, empty = root.get_setup_stones()
+    assert sorted(black) == [(2, 2), (2, 6), (6, 2), (6, 6)] and not white  # C3 G3 C7 G7
+    assert root.get("HA") == 4 and game.get_komi() == 0.5
+    assert game.get_main_sequence()[1].get_move()[0] == "w"
+
+
+def test_bad_handicap_is_refused_before_any_engine_starts():
+    from gocnn.errors import GocnnError
+    with pytest.raises(GocnnError, match="handicap"):
+        run_match("no-such-engine", "no-such-engine", games=1, size=9, handicap=1)

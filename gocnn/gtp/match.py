@@ -154,9 +154,11 @@ def _score_with(scorer: GtpClient, board: Board, timeout: float) -> str:
 
 def play_game(engines: dict[int, GtpClient], labels: dict[int, str], size: int, komi: float,
               max_moves: int, move_time: float, scorer: GtpClient | None = None,
-              number: int = 0) -> tuple[GameResult, Board]:
+              number: int = 0, handicap: int = 0) -> tuple[GameResult, Board]:
     """One game; ``engines``/``labels`` map BLACK and WHITE to the engines and their names
-    ("A"/"B").  Engine failures lose the game for that engine (never raise)."""
+    ("A"/"B").  With ``handicap`` Black starts with that many stones on the fixed points
+    (GTP ``fixed_handicap``, sent to both engines) and White moves first.  Engine failures
+    lose the game for that engine (never raise)."""
     board = Board(size, komi=komi)
     spent = {BLACK: 0.0, WHITE: 0.0}
     count = {BLACK: 0, WHITE: 0}
@@ -172,10 +174,10 @@ def play_game(engines: dict[int, GtpClient], labels: dict[int, str], size: int, 
                           seconds={labels[c]: round(spent[c], 4) for c in (BLACK, WHITE)},
                           genmoves={labels[c]: count[c] for c in (BLACK, WHITE)})
 
-    failed = _set_up(engines, size, komi, move_time)
+    failed = _set_up(engines, size, komi, move_time) or _handicap(engines, board, handicap, move_time)
     if failed:
         return finish(f"{COLOR_LETTER[opponent(failed[0])]}+F", failed[1]), board
-    color = BLACK
+    color = board.to_move
     while True:
         if board.move_number() >= max_moves:
             reason = f"move cap ({max_moves})"
@@ -229,6 +231,24 @@ def _set_up(engines: dict[int, GtpClient], size: int, komi: float, move_time: fl
                     return color, f"{eng.name} refused {cmd!r}: {text}"
         except EngineError as exc:
             return color, str(exc)
+    return None
+
+
+def _handicap(engines: dict[int, GtpClient], board: Board, stones: int,
+              move_time: float) -> tuple[int, str] | None:
+    """Black's fixed handicap on the referee's board and both engines' (each must answer the
+    same points); (the colour of the engine that failed, why) when one refuses or differs."""
+    if not stones:
+        return None
+    points = board.place_handicap(stones)
+    expected = {coords.to_gtp(coords.from_flat(p, board.size), board.size).lower() for p in points}
+    for color, eng in engines.items():
+        try:
+            ok, text = eng.send(f"fixed_handicap {stones}", timeout=max(move_time, 30))
+        except EngineError as exc:
+            return color, str(exc)
+        if not ok or set(text.lower().split()) != expected:
+            return color, f"{eng.name} answered fixed_handicap {stones} with {text!r}"
     return None
 
 
@@ -293,10 +313,17 @@ def summarize(games: list[GameResult], names: dict[str, str]) -> dict:
 def run_match(black: str, white: str, games: int, size: int = 19, komi: float = 7.5,
               alternate: bool = False, max_moves: int | None = None, move_time: float = 60.0,
               scorer: str | None = None, out: str | Path | None = None,
-              progress=None) -> tuple[list[GameResult], dict]:
+              progress=None, handicap: int = 0) -> tuple[list[GameResult], dict]:
     """Play the match; return every game and the summary.  Engine A is ``black`` (it plays
-    White in odd games with ``alternate``), engine B is ``white``."""
+    White in odd games with ``alternate``), engine B is ``white``; with ``handicap`` whoever
+    has Black gets that many stones."""
     coords.check_size(size)
+    if handicap:
+        from gocnn.go.board import handicap_points
+        try:
+            handicap_points(size, handicap)
+        except ValueError as exc:
+            raise GocnnError(f"--handicap: {exc}") from None
     if games < 1:
         raise GocnnError("--games must be at least 1")
     max_moves = max_moves or 3 * size * size
@@ -322,17 +349,20 @@ def run_match(black: str, white: str, games: int, size: int = 19, komi: float = 
                     clients[label] = GtpClient(commands[label], label)
             engines = {c: clients[labels[c]] for c in (BLACK, WHITE)}
             result, board = play_game(engines, labels, size, komi, max_moves, move_time,
-                                      scorer_client, number=g + 1)
+                                      scorer_client, number=g + 1, handicap=handicap)
             if result.result.endswith("+T") or result.result.endswith("+F"):
                 for label in ("A", "B"):
                     clients[label]._stale = True
             if out_dir:
+                from gocnn.go.board import handicap_points
                 from gocnn.go.sgf import game_to_sgf
 
                 path = out_dir / f"game-{g + 1:04d}.sgf"
+                setup = [(BLACK, handicap_points(size, handicap))] if handicap else []
                 path.write_bytes(game_to_sgf(size, board.moves, komi=komi, result=result.result,
                                              black=names[labels[BLACK]], white=names[labels[WHITE]],
-                                             comment=result.reason))
+                                             comment=result.reason, setup=setup, handicap=handicap,
+                                             first_player=WHITE if handicap else None))
                 result.sgf = str(path)
             results.append(result)
             if progress:
