@@ -44,3 +44,19 @@ def test_a_small_curve_against_gnugo_and_between_visit_counts(gnugo, tmp_path):
 def test_bad_settings_are_refused_before_any_game(bad, message):
     with pytest.raises(GocnnError, match=message):
         run_strength(StrengthConfig(**bad))
+
+
+@pytest.mark.gnugo
+def test_cli_json_and_bad_options(gnugo, tmp_path):
+    import subprocess
+    import sys
+    gnu = f"{gnugo} --mode gtp --level 0 --chinese-rules"
+    run = [sys.executable, "-m", "gocnn", "strength", "--opponent", gnu, "--size", "7", "--komi", "0.5"]
+    proc = subprocess.run(run + ["--visits", "1", "--games", "1", "--pair-games", "0", "--out", str(tmp_path),
+                                 "--json"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report["config"]["size"] == 7 and [r["games"] for r in report["rows"]] == [1]
+    assert (tmp_path / "strength.png").is_file()
+    bad = subprocess.run(run + ["--visits", "400,100"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "increasing" in bad.stderr

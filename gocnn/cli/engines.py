@@ -51,8 +51,36 @@ def add_parsers(sub) -> None:
     p.add_argument("--move-time", type=float, default=60.0, help="seconds allowed per move")
     p.add_argument("--scorer", default=None, metavar="CMD", help="GTP engine that scores (final_score)")
     p.add_argument("--out", default=None, metavar="DIR", help="write each game as SGF here")
+    p.add_argument("--handicap", type=int, default=0, metavar="STONES",
+                   help="Black starts with this many stones on the fixed points (2-9)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_match)
+
+    p = sub.add_parser("strength", help="a strength curve: the net at several visit counts "
+                                         "against GNU Go (or any GTP engine) and each other")
+    p.add_argument("--visits", type=_visit_list, default=(1, 100, 400, 1600),
+                   help="increasing visit counts, comma-separated (default 1,100,400,1600)")
+    p.add_argument("--opponent", default=None, metavar="CMD",
+                   help="the GTP engine to play (default: GNU Go level 10)")
+    p.add_argument("--games", type=_at_least(0), default=10, help="games of each count against the opponent")
+    p.add_argument("--pair-games", type=_at_least(0), default=10,
+                   help="games of each count against the count below it")
+    add_board_options(p)
+    p.add_argument("--model", default=None, help="model file (default: the shipped net)")
+    p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for each net")
+    p.add_argument("--mix", type=_between(0, 1), default=None, help="as for gocnn gtp")
+    p.add_argument("--move-time", type=float, default=120.0, help="seconds allowed per move")
+    p.add_argument("--out", default=None, metavar="DIR", help="strength.json, strength.png and the games")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_strength, size=9)
+
+
+def _visit_list(text: str) -> tuple[int, ...]:
+    import argparse
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of visit counts: {text!r}") from None
 
 
 def cmd_gtp(args) -> int:
@@ -87,8 +115,8 @@ def cmd_match(args) -> int:
     results, summary = run_match(args.black, args.white, args.games, size=args.size, komi=args.komi,
                                  alternate=args.alternate, max_moves=args.max_moves,
                                  move_time=args.move_time, scorer=args.scorer, out=args.out,
-                                 progress=progress)
-    summary.update({"size": args.size, "komi": args.komi, "games_detail": [asdict(r) for r in results]})
+                                 progress=progress, handicap=args.handicap)
+    summary.update({"size": args.size, "komi": args.komi, "handicap": args.handicap, "games_detail": [asdict(r) for r in results]})
     return report(args, summary, _print_match)
 
 
@@ -99,3 +127,17 @@ def _print_match(summary: dict) -> None:
         spm = "-" if e["sec_per_move"] is None else f"{e['sec_per_move']:.3f}"
         print(f"{label}: {e['name']}: {e['wins']:g} wins, win rate {rate} "
               f"(95% CI {e['ci95'][0]:.1%}-{e['ci95'][1]:.1%}), {spm} s/move")
+
+
+def cmd_strength(args) -> int:
+    """``gocnn strength``: each match's row as it ends (stderr with --json), then the table."""
+    from gocnn.gtp.strength import DEFAULT_OPPONENT, StrengthConfig, run_strength, table
+
+    cfg = config_from(StrengthConfig, args, opponent=args.opponent or DEFAULT_OPPONENT)
+
+    def progress(r) -> None:
+        print(f"{r['visits']} visits vs {r['against']}: {r['wins']:g}/{r['decided']} "
+              f"({r['results']})", file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    result = run_strength(cfg, progress=progress)
+    return report(args, result, lambda res: print(table(res["rows"])))
