@@ -168,14 +168,18 @@ def test_top_moves_from_a_policy_and_ranks():
     assert [analysis.rank_of(probs, p) for p in (1, 3, 0)] == [1, 2, 3]
 
 
-def test_top_moves_uses_the_players_own_when_offered():
-    class Own(RandomPlayer):
-        def top_moves(self, board, k):
-            return [(7, 0.9)]
+def test_top_moves_come_from_the_players_policy():
     board = Board(9)
-    assert analysis.top_moves(Own(), board, 5) == [(7, 0.9)]
-    top = analysis.top_moves(RandomPlayer(), board, 3)
+    top = analysis.top_from_policy(analysis.policy_vector(RandomPlayer(), board), 3)
     assert len(top) == 3 and all(abs(q - 1 / 81) < 1e-6 for _, q in top)
+
+
+def test_the_move_of_a_player_that_does_not_search_is_its_genmove():
+    """No probing for methods: a player that is not the search speaks the Player protocol."""
+    class Passer(RandomPlayer):
+        def genmove(self, board):
+            return None
+    assert analysis.engine_move(Passer(), Board(9)) == (None, None)
 
 
 def test_load_player_falls_back_to_random_with_a_notice(tmp_path):

@@ -4,7 +4,7 @@
   one; :func:`with_visits` changes its strength.
 * :func:`engine_move`, :func:`position_view` and :func:`game_values`: the move and what the
   search or the net's value says about positions (win rates, principal variations).
-* :func:`top_moves` ranks a player's moves, using the player's own ``top_moves`` when it has one.
+* :func:`top_from_policy` ranks the moves of a policy (the player's, :func:`policy_vector`).
 * :func:`estimate_dead` guesses the dead stones of a finished game for area scoring.
 """
 
@@ -101,21 +101,21 @@ def for_size(player, size: int):
 def engine_move(player, board: Board, stop=None):
     """``(move, analysis or None)``: the player's move and, for a search, what it found at
     ``board`` (:class:`gocnn.play.players.Analysis`).  A search stops early when ``stop()``
-    says so (the move is then None and meaningless: the caller has given up on it)."""
+    says so (the move is then None and meaningless: the caller has given up on it).  A player
+    that does not search is asked for its move alone (``genmove``, the Player protocol)."""
     player = for_size(player, board.size)
-    decide = getattr(player, "decide", None)
-    if not callable(decide):
+    if not searches(player):
         return player.genmove(board), None
-    if stop is not None and searches(player) and player.config.visits > 1:
-        # SearchPlayer.decide takes no stop: search first, stoppably; decide then reuses the
-        # tree, which already has its visits, and only chooses
+    if player.config.visits <= 1:  # the policy alone: nothing searched to show
+        return player.decide(board).move, None
+    if stop is not None:
+        # search first, stoppably; decide then reuses the tree, which already has its
+        # visits, and only chooses (deciding on a tree cut short could find no root yet)
         player.analyse(board, stop=stop)
         if stop():
             return None, None
-    before = getattr(player, "last_analysis", None)
-    decision = decide(board)
-    found = getattr(player, "last_analysis", None)
-    return decision.move, (found if found is not before else None)
+    decision = player.decide(board)
+    return decision.move, player.last_analysis
 
 
 def position_view(player, board: Board, stop=None):
@@ -195,13 +195,6 @@ def top_from_policy(probs: np.ndarray, k: int = 5) -> list[tuple[int, float]]:
     """The ``k`` most likely points of a policy vector, best first, zero-probability ones left out."""
     order = np.argsort(-probs, kind="stable")[:k]
     return [(int(p), float(probs[p])) for p in order if probs[p] > 0]
-
-
-def top_moves(player, board: Board, k: int = 5) -> list[tuple[int, float]]:
-    own = getattr(player, "top_moves", None)
-    if callable(own):
-        return [(int(p), float(q)) for p, q in own(board, k)]
-    return top_from_policy(policy_vector(player, board), k)
 
 
 def rank_of(probs: np.ndarray, point: int) -> int:

@@ -131,8 +131,6 @@ class GoApp(App):
         self._status = Text("")
         self._status_rows = 1
         self._status_at = 0  # the version a status message was said at; it expires with it
-        self.ready_at: float | None = None  # perf_counter when the first screen was up
-        self.net_ready_at: float | None = None
 
     # the game as the screen and the tests read it
     board = property(lambda self: self.game.board)
@@ -218,7 +216,6 @@ class GoApp(App):
         self.call_after_refresh(self._first_screen)
 
     def _first_screen(self) -> None:
-        self.ready_at = time.perf_counter()
         if self._on_ready is not None:
             self._on_ready("screen")
         if self.player is None:
@@ -243,7 +240,6 @@ class GoApp(App):
         analysis.warm_up_scoring()  # now, not when the net first answers a pass (numba)
 
     def _player_loaded(self, notice: str | None) -> None:
-        self.net_ready_at = time.perf_counter()
         self.game.set_engine_name(self._engine_name())  # a record's PB/PW stay as they are
         if notice:
             self.player_notice = notice  # shown for as long as it holds, not one move
@@ -386,18 +382,15 @@ class GoApp(App):
             self._spinner.pause()
             self._refresh_status()
 
-    def _call_player(self, method, board: Board):
-        """Call the player from a worker thread, once it has loaded: ``method`` names one of its
-        methods, or is a function of (player, board).  Raises _Abandoned if the worker is
-        cancelled meanwhile (a newer request, or the app closing)."""
+    def _call_player(self, ask, board: Board):
+        """``ask(player, board)`` from a worker thread, once the player has loaded.  Raises
+        _Abandoned if the worker is cancelled meanwhile (a newer request, or the app closing)."""
         worker = get_current_worker()
         while not self._player_ready.wait(0.05):
             if worker.is_cancelled:
                 raise _Abandoned
         with self._player_lock:
-            if callable(method):
-                return method(self.player, board)
-            return getattr(self.player, method)(board)
+            return ask(self.player, board)
 
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def _think(self, generation: int, board: Board) -> None:
@@ -496,8 +489,7 @@ class GoApp(App):
         results = []
         for board in boards:
             try:
-                probs = self._call_player("policy", board)
-                probs = np.asarray(probs, dtype=np.float64).reshape(-1)[: board.size * board.size]
+                probs = self._call_player(analysis.policy_vector, board)
             except _Abandoned:
                 return
             except Exception:
