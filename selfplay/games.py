@@ -5,8 +5,8 @@ Game ``i`` is ``OUT/game-{i:06d}.sgf``; its random generator is seeded from ``--
 alone, and with ``--opponent`` the first net plays Black in even games and White in odd ones.
 A file is written complete or not at all (temp file + rename), so a rerun with the same
 ``--out`` plays only the missing indices and never touches a finished game.  ``--workers W``
-starts W processes, each running the batched runner (:mod:`selfplay.runner`) over its share of
-the missing games.
+starts W processes, each running the batched runner (:func:`gocnn.play.game.play_games`) over
+its share of the missing games.
 """
 
 from __future__ import annotations
@@ -16,27 +16,15 @@ import time
 from pathlib import Path
 
 from gocnn.errors import GocnnError
+from gocnn.play.game import Net, game_seed, play_games, specs_for
 
-from selfplay.runner import GameSpec, Net, play_games, write_atomic
+from selfplay.runner import write_atomic
+
+__all__ = ["game_path", "game_seed", "specs_for", "missing_games", "run_selfplay", "Progress"]
 
 
 def game_path(out: Path, index: int) -> Path:
     return out / f"game-{index:06d}.sgf"
-
-
-def game_seed(seed: int, index: int) -> int:
-    return (seed * 1_000_003 + index) & 0x7FFFFFFF
-
-
-def specs_for(indices, seed: int, two_nets: bool) -> list[GameSpec]:
-    """The first net (0) is Black in even games, White in odd ones, when there are two."""
-    out = []
-    for i in indices:
-        if two_nets and i % 2:
-            out.append(GameSpec(i, 1, 0, game_seed(seed, i)))
-        else:
-            out.append(GameSpec(i, 0, 1 if two_nets else 0, game_seed(seed, i)))
-    return out
 
 
 def missing_games(out: Path, games: int) -> list[int]:

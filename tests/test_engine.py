@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 
@@ -154,6 +155,22 @@ def test_policy_player_policy_is_masked_and_normalised(tiny9):
     assert probs[pt("E5", 9)] == 0
     top = p.top_moves(b, 5)
     assert len(top) == 5 and [q for _, q in top] == sorted([q for _, q in top], reverse=True)
+
+
+def test_policy_player_asks_the_evaluator(tiny9):
+    """The one softmax and masking path: the player's policy is the evaluator's over the legal
+    points, and its move the play-well rule's on the evaluator's policy over the empty points."""
+    from gocnn.model.evaluator import Evaluator
+
+    ev = Evaluator.load(tiny9)
+    p = PolicyPlayer(evaluator=ev, seed=0)
+    b = Board(9)
+    b.play(BLACK, pt("E5", 9))
+    legal = np.zeros(81, bool)
+    legal[b.legal_moves(b.to_move)] = True
+    assert p.load().evaluator is ev and p.net is ev.net and p.config is ev.config
+    assert np.array_equal(p.policy(b), ev.evaluate_one(b, legal).policy)
+    assert p.genmove(b) == choose_move(b, ev.evaluate_one(b).policy, rng=random.Random(0)).move
 
 
 def test_eight_symmetries_give_a_symmetric_policy_on_the_empty_board(tiny9):

@@ -15,7 +15,6 @@ EXCEPTED = {"gocnn/go/board.py Board.play"}
 TOO_LONG = {
     "gocnn/train/__init__.py train",              # the training loop
     "selfplay/rl.py rl",
-    "gocnn/play/policy.py choose_move",
 }
 
 

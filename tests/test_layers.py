@@ -37,10 +37,7 @@ GO_MODULES = ["gocnn.go", "gocnn.go.board", "gocnn.go.coords", "gocnn.go.sgf", "
 TORCH_FREE = GO_MODULES + ["gocnn.gtp", "gocnn.gtp.engine"]  # import them and torch is not loaded
 
 # (importer, imported): why it is still there.  Remove an entry with its fix.
-ALLOWED = {
-    # bench selfplay measures the self-play runner, which lives in the top-level selfplay package
-    ("gocnn.bench.selfplay", "selfplay"): "the runner moves under gocnn (gocnn.play or gocnn.train)",
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _modules():

@@ -10,8 +10,8 @@ import torch
 from gocnn.go.board import Board
 from gocnn.model import POLICY_PRESETS, build_policy, model_hash, save_model
 from gocnn.go.sgf import read_games
+from gocnn.play.game import GameSpec, Net, play_games, score_board
 from selfplay.games import game_path, run_selfplay
-from selfplay.runner import GameSpec, Net, play_games, score_board
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,11 @@
-"""``gocnn bench selfplay``: moves/s of the batched self-play runner (:mod:`selfplay.runner`,
-all ``--games`` games in flight, one forward pass per step) against the same games played one
-at a time (batch 1), in the same run, the first 80 moves of each game.
+"""``gocnn bench selfplay``: moves/s of the batched self-play runner
+(:func:`gocnn.play.game.play_games`, all ``--games`` games in flight, one forward pass per step)
+against the same games played one at a time (batch 1), in the same run, the first 80 moves of
+each game.
 
-It also times the bare forward pass (the Evaluator's net, ``Net.evaluator.net``) at batch N and at batch 1 on the same
-positions, in turn, for ``--seconds``: ``forward_ratio`` is the most batching can give on this
-machine, whatever the runner around the net does.
-
-This is the one bench that reaches up to the top-level ``selfplay`` package: the runner is what
-it measures.
+It also times the bare forward pass (the Evaluator's net, ``Net.evaluator.net``) at batch N and
+at batch 1 on the same positions, in turn, for ``--seconds``: ``forward_ratio`` is the most
+batching can give on this machine, whatever the runner around the net does.
 """
 
 from __future__ import annotations
@@ -44,8 +42,7 @@ def run(opts) -> BenchResult:
     import torch
 
     from gocnn.go.scoring import warm_up
-    from selfplay.games import specs_for
-    from selfplay.runner import Net, play_games
+    from gocnn.play.game import Net, play_games, specs_for
 
     net = Net.load(opts.model)
     size, games = net.config.board_size, opts.games

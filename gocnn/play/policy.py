@@ -6,9 +6,10 @@ A :class:`Player` looks at a :class:`~gocnn.go.board.Board` and answers for ``bo
 self-play) only ever talk to this protocol, so a deterministic or random player can stand in
 for the net in tests.
 
-:class:`PolicyPlayer` is the net without search.  Its policy is the net's softmax over the
-points (averaged over the 8 board symmetries if asked), masked to legal moves.  Its
-``genmove`` adds what a bare policy lacks (:func:`choose_move`):
+:class:`PolicyPlayer` is the net without search.  Its policy is the evaluator's
+(:class:`gocnn.model.evaluator.Evaluator`: the net's softmax over the legal points, averaged
+over the 8 board symmetries if asked).  Its ``genmove`` adds what a bare policy lacks
+(:func:`choose_move`, on the evaluator's policy over the empty points):
 
 * it never fills one of its own eyes and never repeats an earlier position (positional superko);
 * it does not put a chain of ``SELF_ATARI_MIN`` or more stones into atari while any other
@@ -26,7 +27,6 @@ points (averaged over the 8 board symmetries if asked), masked to legal moves.  
 from __future__ import annotations
 
 import random
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,33 +120,48 @@ def choose_move(board: Board, probs: np.ndarray, *, temperature: float = 0.0,
     """The move for ``board.to_move`` given a policy over the points (any non-negative
     weights; only their order matters at temperature 0).  See the module docstring."""
     color = board.to_move
-    size = board.size
-    n = size * size
-    rng = rng or random.Random(0)
+    n = board.size * board.size
     number = board.move_number()
     last = board.last_move
     opp_passed = last is not None and last[1] is None and last[0] != color
-
-    late = cleanup or opp_passed or number >= n * LATE_FRACTION
     resign_check = (resign_threshold < 1.0 and not cleanup and number >= n * RESIGN_FROM
                     and number % RESIGN_EVERY == 0)
     if estimate_fn is None:
         from gocnn.go.scoring import estimate as estimate_fn
     est = estimate_fn(board, playouts) if (cleanup or opp_passed or resign_check) else None
-    win = est.win_rate(color) if est is not None else None
-
     if est is not None and resign_check:
-        from gocnn.go.scoring import area_lead
-        margin = area_lead(est.ownership, board.komi)
-        if color != BLACK:
-            margin = -margin
-        if win <= 1.0 - resign_threshold and margin <= -RESIGN_MARGIN * n:
-            return Decision(RESIGN, f"estimate: {win:.0%} to win, {margin:+.0f} points", win)
+        resign = _resignation(board, est, resign_threshold)
+        if resign is not None:
+            return resign
+    order = move_order(board, probs, temperature, rng or random.Random(0))
+    if cleanup and est is not None:
+        capture = _cleanup_capture(board, order, est)
+        if capture is not None:
+            return Decision(capture, "cleanup: capture dead stones", est.win_rate(color))
+    late = cleanup or opp_passed or number >= n * LATE_FRACTION
+    return _first_worth_playing(board, order, late, est, lambda: estimate_fn(board, playouts))
 
-    # the order in which to look at the points: by policy, or sampled from it
-    weights = np.asarray(probs, dtype=np.float64)[:n]
+
+def _resignation(board: Board, est, resign_threshold: float) -> Decision | None:
+    """RESIGN when the estimate gives the side to move little chance and a wide deficit."""
+    from gocnn.go.scoring import area_lead
+
+    color = board.to_move
+    win = est.win_rate(color)
+    margin = area_lead(est.ownership, board.komi)
+    if color != BLACK:
+        margin = -margin
+    if win <= 1.0 - resign_threshold and margin <= -RESIGN_MARGIN * board.size * board.size:
+        return Decision(RESIGN, f"estimate: {win:.0%} to win, {margin:+.0f} points", win)
+    return None
+
+
+def move_order(board: Board, probs: np.ndarray, temperature: float, rng: random.Random) -> np.ndarray:
+    """The empty points in the order to consider them: by policy (ties broken at random), or
+    sampled from it at ``temperature`` (Gumbel keys).  Draws one ``rng.random()`` per point."""
+    n = board.size * board.size
     empty = np.flatnonzero(np.asarray(board.colors) == EMPTY)
-    w = weights[empty]
+    w = np.asarray(probs, dtype=np.float64)[:n][empty]
     if temperature > 0:
         with np.errstate(divide="ignore"):
             keys = np.log(np.maximum(w, 1e-30)) / temperature
@@ -154,34 +169,41 @@ def choose_move(board: Board, probs: np.ndarray, *, temperature: float = 0.0,
         keys = keys + gumbel
     else:
         keys = w + np.array([rng.random() for _ in range(len(w))]) * 1e-12  # ties broken at random
-    order = empty[np.argsort(-keys, kind="stable")]
+    return empty[np.argsort(-keys, kind="stable")]
 
+
+def _playable(board: Board, color: int, p: int) -> bool:
+    """Legal, not an own eye, no superko repeat, and no self-atari of a big chain."""
+    return (board.check(color, p) is None and not board.is_eye(p, color)
+            and not board.repeats_position(color, p)
+            and self_atari_size(board, color, p) < SELF_ATARI_MIN)
+
+
+def _cleanup_capture(board: Board, order: np.ndarray, est) -> int | None:
+    """The first point in ``order`` that fills a liberty of the stones ``est`` finds dead."""
+    color = board.to_move
+    opp = opponent(color)
     targets: set[int] = set()
-    if cleanup and est is not None:
-        opp = opponent(color)
-        for s in est.dead:
-            if board.colors[s] == opp:
-                targets |= board.chain_liberties(s)
+    for s in est.dead:
+        if board.colors[s] == opp:
+            targets |= board.chain_liberties(s)
+    for p in order:
+        p = int(p)
+        if p in targets and _playable(board, color, p):
+            return p
+    return None
 
-    def acceptable(p: int) -> str | None:
-        if board.check(color, p) is not None:
-            return "illegal"
-        if board.is_eye(p, color):
-            return "own eye"
-        if board.repeats_position(color, p):
-            return "superko"
-        return None
 
-    if targets:
-        for p in order:
-            p = int(p)
-            if p in targets and acceptable(p) is None and self_atari_size(board, color, p) < SELF_ATARI_MIN:
-                return Decision(p, "cleanup: capture dead stones", win)
-
+def _first_worth_playing(board: Board, order: np.ndarray, late: bool, est,
+                         estimate: Callable) -> Decision:
+    """The first playable point in ``order``; when ``late``, points one colour encloses are
+    checked against the estimate (made on first need) and settled ones skipped."""
+    color = board.to_move
+    win = est.win_rate(color) if est is not None else None
     owner = None  # who encloses each empty point (cheap): only enclosed points need the estimate
     for p in order:
         p = int(p)
-        if acceptable(p) is not None or self_atari_size(board, color, p) >= SELF_ATARI_MIN:
+        if not _playable(board, color, p):
             continue
         if late:
             if est is None:
@@ -189,7 +211,7 @@ def choose_move(board: Board, probs: np.ndarray, *, temperature: float = 0.0,
                     owner = board.area()[2]
                 if owner[p] == EMPTY:
                     return Decision(p, "policy (contested point)", win)
-                est = estimate_fn(board, playouts)
+                est = estimate()
                 win = est.win_rate(color)
             if abs(float(est.ownership[p])) >= SETTLED:
                 continue  # settled: nothing to gain there
@@ -201,119 +223,90 @@ def choose_move(board: Board, probs: np.ndarray, *, temperature: float = 0.0,
 class PolicyPlayer:
     """The policy net as a player (no search); see the module docstring.
 
-    The net is loaded on first use (or by :meth:`load`, e.g. from a background thread), so
-    constructing a player is cheap and does not import torch.  ``net``/``config`` may be given
-    directly instead of a file (tests use a tiny random net)."""
+    The net is asked through :class:`gocnn.model.evaluator.Evaluator` (the one softmax and
+    masking path; bf16 where the CPU runs it natively, as for the search player), made on first
+    use or by :meth:`load` (e.g. from a background thread), so constructing a player is cheap
+    and does not import torch.  ``evaluator``, or ``net``/``config``, may be given directly
+    instead of a file (tests use a tiny random net)."""
 
     name = "gocnn"
 
     def __init__(self, model_path: str | Path | None = None, symmetries: int = 1,
                  temperature: float = 0.0, threads: int = 1, resign_threshold: float = 0.95,
                  seed: int | None = None, playouts: int = 64, net=None, config=None,
-                 device: str = "cpu"):
+                 device: str = "cpu", evaluator=None):
         if symmetries not in (1, 8):
             raise GocnnError(f"symmetries must be 1 or 8, not {symmetries}")
         if temperature < 0:
             raise GocnnError(f"temperature must be >= 0, not {temperature}")
         from gocnn.model.files import resolve_model_path  # torch: not at import (GTP loads without it)
 
-        self.model_path = None if net is not None else resolve_model_path(model_path)
+        given = net is not None or evaluator is not None
+        self.model_path = None if given else resolve_model_path(model_path)
         self.symmetries = symmetries
         self.temperature = float(temperature)
         self.threads = threads
         self.resign_threshold = float(resign_threshold)
         self.playouts = playouts
         self.device = device
-        self.net = net
-        self.config = config
-        self.facts: dict = {}
+        self.evaluator = evaluator
+        self._given = (net, config)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self._unsupported: set[int] = set()
         self.last_decision: Decision | None = None
 
     # -------------------------------------------------------------- loading
     def load(self) -> "PolicyPlayer":
-        """Import torch and load the net (once; safe from several threads)."""
+        """Import torch and make the evaluator (once; safe from several threads).  Raises
+        GocnnError for a missing, damaged or foreign model file."""
         with self._lock:
-            import torch
+            if self.evaluator is not None:
+                return self
+            from gocnn.model.evaluator import Evaluator
+            from gocnn.util import set_threads
 
-            from gocnn.model import for_inference, load_model
-
-            if self.threads and self.threads > 0:
-                torch.set_num_threads(self.threads)
-            if self.net is None:
-                try:
-                    self.net, self.config, self.facts = load_model(str(self.model_path), device=self.device)
-                except GocnnError:
-                    raise
-                except Exception as exc:  # a damaged or foreign file
-                    raise GocnnError(f"cannot load model {self.model_path}: {exc}") from exc
-            for_inference(self.net)
+            net, config = self._given
+            if net is not None:
+                set_threads(self.threads)
+                self.evaluator = Evaluator(net, config, device=self.device, symmetries=self.symmetries)
+                return self
+            try:
+                self.evaluator = Evaluator.load(self.model_path, device=self.device,
+                                                symmetries=self.symmetries, threads=self.threads)
+            except GocnnError:
+                raise
+            except Exception as exc:  # a damaged or foreign file
+                raise GocnnError(f"cannot load model {self.model_path}: {exc}") from exc
         return self
 
     def plays_size(self, size: int) -> bool:
         """Whether the net gives its own policy on this board size (else it plays from a
         uniform policy, and front ends should say so or refuse the size)."""
-        if self.net is None:
-            self.load()
-        from gocnn.model import plays_size
-        return plays_size(self.config, size)
+        return self.load().evaluator.plays_size(size)
+
+    @property
+    def net(self):
+        return self.load().evaluator.net
+
+    @property
+    def config(self):
+        return self.load().evaluator.config
+
+    @property
+    def facts(self) -> dict:
+        return self.load().evaluator.facts
 
     @property
     def features(self) -> str:
         return self.config.features
 
     # -------------------------------------------------------------- policy
-    def raw_policy(self, board: Board) -> np.ndarray | None:
-        """The net's softmax over the ``size*size`` points for ``board.to_move`` (unmasked,
-        averaged over the symmetries), or None if this net cannot play this board size."""
-        if self.net is None:
-            self.load()
-        size = board.size
-        if size in self._unsupported:
-            return None
-        import torch
-
-        from gocnn.features import apply_symmetry, encode, invert_policy
-
-        planes = encode(board, self.features)
-        ks = range(self.symmetries)
-        x = np.stack([np.ascontiguousarray(apply_symmetry(planes, k)) for k in ks])
-        try:
-            with self._lock, torch.inference_mode():
-                logits = self.net(torch.from_numpy(x).to(self.device, torch.float32))
-                probs = torch.softmax(logits.float().reshape(len(x), -1), dim=1).cpu().numpy()
-        except RuntimeError as exc:  # e.g. a net with a fixed-size head on another board size
-            print(f"gocnn: the net cannot play {size}x{size} ({exc}); playing from a uniform policy",
-                  file=sys.stderr)
-            self._unsupported.add(size)
-            return None
-        if probs.shape[1] != size * size:
-            self._unsupported.add(size)
-            return None
-        out = np.zeros(size * size, dtype=np.float64)
-        for i, k in enumerate(ks):
-            out += invert_policy(probs[i], k, size)
-        return out / len(ks)
-
     def policy(self, board: Board) -> np.ndarray:
-        """Probabilities over the points for ``board.to_move``, illegal points 0."""
-        n = board.size * board.size
-        legal = board.legal_moves(board.to_move)
-        probs = np.zeros(n, dtype=np.float32)
-        if not legal:
-            return probs
-        raw = self.raw_policy(board)
-        if raw is None:
-            probs[legal] = 1.0
-        else:
-            probs[legal] = raw[legal]
-        total = probs.sum()
-        if total <= 0:
-            probs[legal] = 1.0
-            total = float(len(legal))
-        return probs / total
+        """Probabilities over the points for ``board.to_move``, illegal points 0 (uniform over
+        the legal points on a size the net does not play; all 0 when nothing is legal)."""
+        mask = np.zeros(board.size * board.size, bool)
+        mask[board.legal_moves(board.to_move)] = True
+        return self.load().evaluator.evaluate_one(board, mask).policy
 
     def top_moves(self, board: Board, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` likeliest legal points with their probabilities, best first."""
@@ -323,10 +316,9 @@ class PolicyPlayer:
 
     # -------------------------------------------------------------- moves
     def decide(self, board: Board, cleanup: bool = False, resign: bool = True) -> Decision:
-        raw = self.raw_policy(board)
-        if raw is None:
-            raw = np.ones(board.size * board.size)
-        decision = choose_move(board, raw, temperature=self.temperature, rng=self._rng,
+        """The move by :func:`choose_move` on the net's policy over the empty points."""
+        probs = self.load().evaluator.evaluate_one(board).policy
+        decision = choose_move(board, probs, temperature=self.temperature, rng=self._rng,
                                resign_threshold=self.resign_threshold if resign else 1.0,
                                cleanup=cleanup, playouts=self.playouts)
         self.last_decision = decision
@@ -334,4 +326,3 @@ class PolicyPlayer:
 
     def genmove(self, board: Board, cleanup: bool = False) -> int | None | str:
         return self.decide(board, cleanup=cleanup).move
-
