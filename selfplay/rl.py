@@ -25,8 +25,8 @@ every process takes the same step and the replicas stay equal; rank 0 writes the
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import os
 import random
 import sys
 import time
@@ -183,6 +183,27 @@ def reinforce_step(net, opt, games: list[GameResult], learner: int, features: st
 
 
 # ---------------------------------------------------------------------- the run
+@dataclasses.dataclass(frozen=True)
+class RLConfig:
+    """The options of ``gocnn rl``, with the CLI's defaults.  ``init`` None: the shipped net.
+    ``max_kl`` 0 or None: steps are never shortened.  ``threads`` 0: torch's choice.
+    ``max_moves`` None: the runner's limit.  All but ``threads`` are the run's settings, kept in
+    run.json; a rerun reads them from there (only ``iterations`` may change)."""
+
+    init: str | None = None
+    iterations: int = 10
+    games_per_iteration: int = 128
+    pool_every: int = 5
+    lr: float = 1e-3
+    max_kl: float | None = 0.1
+    temperature: float = 1.0
+    threads: int = 1
+    size: int = 19
+    komi: float = 7.5
+    seed: int = 0
+    max_moves: int | None = None
+
+
 def _read_rows(path: Path, upto: int) -> list[dict]:
     return read_csv_rows(path, FIELDS, "iteration", upto)
 
@@ -195,100 +216,123 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def rl(args) -> dict:
+def _hparams(cfg: RLConfig, run: Path) -> dict:
+    """The run's settings: run.json's when the run exists (with ``cfg.iterations``), else
+    ``cfg``'s with the init net's path resolved.  Raises GocnnError for settings that cannot run."""
     from gocnn.model import resolve_model_path
-    from gocnn.model import load_model, save_model
-    from gocnn.train import load_checkpoint, save_checkpoint
-
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if world > 1:
-        import torch.distributed as dist
-        if device.type == "cuda":
-            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-            torch.cuda.set_device(device)
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    threads = getattr(args, "threads", 0) or 0
-    if threads:
-        torch.set_num_threads(threads)
-    run = Path(args.out)
-    pool = run / "pool"
     run_file = run / "run.json"
-    ckpt = run / CHECKPOINT
     if run_file.exists():  # a rerun continues: the saved settings win, --iterations may grow
         hp = json.loads(run_file.read_text())["hparams"]
-        hp["iterations"] = args.iterations
+        hp["iterations"] = cfg.iterations
     else:
-        hp = {"init": str(resolve_model_path(args.init)), "games_per_iteration": args.games_per_iteration,
-              "pool_every": args.pool_every, "lr": args.lr, "size": args.size, "komi": args.komi,
-              "seed": args.seed, "iterations": args.iterations,
-              "temperature": getattr(args, "temperature", 1.0),
-              "max_moves": getattr(args, "max_moves", None), "max_kl": getattr(args, "max_kl", None)}
+        hp = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "threads"}
+        hp["init"] = str(resolve_model_path(cfg.init))
     if hp["games_per_iteration"] < 2:
         raise GocnnError("--games-per-iteration must be at least 2")
     if hp["pool_every"] < 1:
         raise GocnnError("--pool-every must be at least 1")
-    net, cfg, facts = load_model(hp["init"], device=str(device))
-    if cfg.board_size != hp["size"]:
-        raise GocnnError(f"the net is for {cfg.board_size}x{cfg.board_size}, not --size {hp['size']}")
-    opt = torch.optim.SGD(net.parameters(), lr=hp["lr"])
+    return hp
+
+
+@dataclasses.dataclass
+class _RLRun:
+    """What the iterations of one invocation share."""
+    run: Path
+    hp: dict
+    net: torch.nn.Module
+    cfg: object
+    facts: dict
+    opt: torch.optim.Optimizer
+    device: torch.device
+
+    @property
+    def pool(self) -> Path:
+        return self.run / "pool"
+
+
+def _iteration(r: _RLRun, it: int) -> dict | None:
+    """One iteration: this process's share of the games against a pool member, the REINFORCE
+    step, the games as SGF; rank 0 saves the net (and a pool member) and returns the metrics row."""
+    from gocnn.model import save_model
+    from gocnn.train import distributed, save_checkpoint
+    hp, G, world, rank = r.hp, r.hp["games_per_iteration"], distributed.world(), distributed.rank()
+    t0 = time.perf_counter()
+    rng = random.Random(game_seed(hp["seed"], 10_000_000 + it))
+    members = sorted(r.pool.glob("*.safetensors"))
+    opp_path = rng.choice(members)
+    opponent = Net.load(opp_path, str(r.device))
+    learner = Net(r.net.eval(), r.cfg, f"rl-iter{it:06d}", device=str(r.device))
+    specs = [GameSpec(it * G + j, j % 2, 1 - j % 2, game_seed(hp["seed"], it * G + j)) for j in range(G)]
+    mine = specs[rank::world]
+    games = play_games([learner, opponent], mine, size=hp["size"], komi=hp["komi"],
+                       temperature=hp["temperature"], max_moves=hp["max_moves"], batch=len(mine))
+    zs = [outcome(g, 0) for g in games]
+    sums = distributed.all_reduce(torch.tensor(
+        [sum(zs), float(len(zs)), sum(1 for z in zs if z > 0), sum(1 for z in zs if z < 0),
+         sum(len(g.moves) for g in games)], dtype=torch.float64))
+    z_sum, n, wins, losses, moves = sums.tolist()
+    step = reinforce_step(r.net, r.opt, games, 0, r.cfg.features, str(r.device), baseline=z_sum / n,
+                          total_games=int(n), world=world, max_kl=hp.get("max_kl"))
+    gdir = r.run / "games" / f"iter-{it:06d}"  # every process writes its own games
+    gdir.mkdir(parents=True, exist_ok=True)
+    for g in games:
+        write_atomic(game_path(gdir, g.index), g.sgf())
+    if rank != 0:
+        return None
+    joined = (it + 1) % hp["pool_every"] == 0
+    if joined:
+        save_model(r.pool / f"iter-{it + 1:06d}.safetensors", r.net, r.cfg, dict(r.facts, rl_iteration=it + 1))
+    save_model(r.run / MODEL, r.net, r.cfg, dict(r.facts, rl_iteration=it + 1, rl_init=hp["init"]))
+    save_checkpoint(r.run / CHECKPOINT, r.net, r.opt, it + 1, {"iteration": it + 1})
+    row = {"iteration": it + 1, "games": int(n), "wins": int(wins), "losses": int(losses),
+           "draws": int(n - wins - losses), "win_rate": round(wins / n, 4), "baseline": step["baseline"],
+           "loss": step["loss"], "positions": step["positions"], "mean_moves": round(moves / n, 1),
+           "opponent": opp_path.name, "seconds": round(time.perf_counter() - t0, 1),
+           "pool_size": len(members) + int(joined), "kl": step["kl"], "entropy": step["entropy"],
+           "step_scale": step["step_scale"]}
+    _log(f"rl iteration {it + 1}/{hp['iterations']}: won {int(wins)}/{int(n)} vs {opp_path.name}, "
+         f"loss {step['loss']:.4f}, KL {step['kl']} (step x{step['step_scale']}), entropy {step['entropy']}, "
+         f"{row['seconds']} s")
+    return row
+
+
+def rl(cfg: RLConfig, run_dir, resume: bool = True) -> dict:
+    """Run ``cfg``'s iterations in ``run_dir``, continuing the run there when it has a
+    checkpoint (``resume``, the default, as ``gocnn rl`` has always done; False: an existing
+    run is an error).  Returns the summary: run, model, iterations, games_per_iteration, pool
+    size and the last iteration's metrics row."""
+    from gocnn.model import load_model, save_model
+    from gocnn.train import distributed, load_checkpoint
+    device = distributed.setup(torch.device("cuda" if torch.cuda.is_available() else "cpu"))
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    run = Path(run_dir)
+    ckpt = run / CHECKPOINT
+    if ckpt.exists() and not resume:
+        raise GocnnError(f"{run} already holds a run; use a new --out")
+    hp = _hparams(cfg, run)
+    net, net_cfg, facts = load_model(hp["init"], device=str(device))
+    if net_cfg.board_size != hp["size"]:
+        raise GocnnError(f"the net is for {net_cfg.board_size}x{net_cfg.board_size}, not --size {hp['size']}")
+    r = _RLRun(run, hp, net, net_cfg, facts, torch.optim.SGD(net.parameters(), lr=hp["lr"]), device)
     start = 0
     if ckpt.exists():
-        start, _ = load_checkpoint(ckpt, net, opt)
+        start, _ = load_checkpoint(ckpt, net, r.opt)
         net.to(device)
-    elif rank == 0:
-        pool.mkdir(parents=True, exist_ok=True)
-        run_file.write_text(json.dumps({"hparams": hp}, indent=1, sort_keys=True))
-        save_model(pool / "iter-000000.safetensors", net, cfg, dict(facts, rl_iteration=0))
-    if world > 1:
-        torch.distributed.barrier()
-    rows = _read_rows(run / METRICS, start) if rank == 0 else []
-    G = hp["games_per_iteration"]
+    elif distributed.rank() == 0:
+        r.pool.mkdir(parents=True, exist_ok=True)
+        (run / "run.json").write_text(json.dumps({"hparams": hp}, indent=1, sort_keys=True))
+        save_model(r.pool / "iter-000000.safetensors", net, net_cfg, dict(facts, rl_iteration=0))
+    distributed.barrier()
+    rows = _read_rows(run / METRICS, start) if distributed.rank() == 0 else []
     last: dict = rows[-1] if rows else {}
     for it in range(start, hp["iterations"]):
-        t0 = time.perf_counter()
-        rng = random.Random(game_seed(hp["seed"], 10_000_000 + it))
-        members = sorted(pool.glob("*.safetensors"))
-        opp_path = rng.choice(members)
-        opponent = Net.load(opp_path, str(device))
-        learner = Net(net.eval(), cfg, f"rl-iter{it:06d}", device=str(device))
-        specs = [GameSpec(it * G + j, 0, 1, game_seed(hp["seed"], it * G + j)) if j % 2 == 0 else
-                 GameSpec(it * G + j, 1, 0, game_seed(hp["seed"], it * G + j)) for j in range(G)]
-        mine = specs[rank::world]
-        games = play_games([learner, opponent], mine, size=hp["size"], komi=hp["komi"],
-                           temperature=hp["temperature"], max_moves=hp["max_moves"], batch=len(mine))
-        zs = [outcome(g, 0) for g in games]
-        sums = torch.tensor([sum(zs), float(len(zs)), sum(1 for z in zs if z > 0), sum(1 for z in zs if z < 0),
-                             sum(len(g.moves) for g in games)], dtype=torch.float64)
-        if world > 1:
-            torch.distributed.all_reduce(sums)
-        z_sum, n, wins, losses, moves = sums.tolist()
-        step = reinforce_step(net, opt, games, 0, cfg.features, str(device), baseline=z_sum / n,
-                              total_games=int(n), world=world, max_kl=hp.get("max_kl"))
-        gdir = run / "games" / f"iter-{it:06d}"  # every process writes its own games
-        gdir.mkdir(parents=True, exist_ok=True)
-        for g in games:
-            write_atomic(game_path(gdir, g.index), g.sgf())
-        if rank == 0:
-            joined = (it + 1) % hp["pool_every"] == 0
-            if joined:
-                save_model(pool / f"iter-{it + 1:06d}.safetensors", net, cfg, dict(facts, rl_iteration=it + 1))
-            save_model(run / MODEL, net, cfg, dict(facts, rl_iteration=it + 1, rl_init=hp["init"]))
-            save_checkpoint(ckpt, net, opt, it + 1, {"iteration": it + 1})
-            last = {"iteration": it + 1, "games": int(n), "wins": int(wins), "losses": int(losses),
-                    "draws": int(n - wins - losses), "win_rate": round(wins / n, 4), "baseline": step["baseline"],
-                    "loss": step["loss"], "positions": step["positions"], "mean_moves": round(moves / n, 1),
-                    "opponent": opp_path.name, "seconds": round(time.perf_counter() - t0, 1),
-                    "pool_size": len(members) + int(joined), "kl": step["kl"], "entropy": step["entropy"],
-                    "step_scale": step["step_scale"]}
-            _append_row(run / METRICS, last)
-            _log(f"rl iteration {it + 1}/{hp['iterations']}: won {int(wins)}/{int(n)} vs {opp_path.name}, "
-                 f"loss {step['loss']:.4f}, KL {step['kl']} (step x{step['step_scale']}), entropy {step['entropy']}, {last['seconds']} s")
-        if world > 1:
-            torch.distributed.barrier()
-    if world > 1:
-        torch.distributed.destroy_process_group()
+        row = _iteration(r, it)
+        if row is not None:
+            _append_row(run / METRICS, row)
+            last = row
+        distributed.barrier()
+    distributed.teardown()
     return {"run": str(run), "model": str(run / MODEL), "iterations": hp["iterations"],
-            "games_per_iteration": G, "pool": len(list(pool.glob("*.safetensors"))),
+            "games_per_iteration": hp["games_per_iteration"], "pool": len(list(r.pool.glob("*.safetensors"))),
             "last": {k: last[k] for k in last}}

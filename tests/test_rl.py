@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import copy
 import csv
 import dataclasses
@@ -12,7 +11,7 @@ import pytest
 import torch
 
 from gocnn.model import POLICY_PRESETS, build_policy, load_model, save_model
-from selfplay.rl import learner_positions, move_logprobs, outcome, reinforce_step, rl
+from selfplay.rl import RLConfig, learner_positions, move_logprobs, outcome, reinforce_step, rl
 from selfplay.runner import GameSpec, Net, play_games
 
 
@@ -87,16 +86,16 @@ def test_all_games_won_means_no_signal_with_the_mean_baseline(tiny9):
     assert all(torch.equal(a, b) for a, b in zip(weights, net.parameters()))
 
 
-def _args(init, out, iterations):
-    return argparse.Namespace(init=str(init), out=str(out), iterations=iterations, games_per_iteration=2,
-                              pool_every=1, lr=0.01, size=9, komi=7.5, seed=0, json=True, max_moves=30)
+def _config(init, iterations):
+    return RLConfig(init=str(init), iterations=iterations, games_per_iteration=2, pool_every=1, lr=0.01, size=9,
+                    komi=7.5, seed=0, max_moves=30, max_kl=None)
 
 
 def test_rl_run_writes_pool_checkpoints_metrics_and_resumes(tiny9, tmp_path):
     run = tmp_path / "run"
-    first = rl(_args(tiny9, run, 1))
+    first = rl(_config(tiny9, 1), run)
     assert first["pool"] == 2  # the starting net and iteration 1
-    second = rl(_args(tiny9, run, 2))  # a rerun with more iterations continues
+    second = rl(_config(tiny9, 2), run)  # a rerun with more iterations continues
     assert second["pool"] == 3
     with open(run / "metrics.csv") as f:
         rows = list(csv.DictReader(f))

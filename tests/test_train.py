@@ -303,3 +303,62 @@ def test_a_tiny_net_trained_on_a_few_hundred_real_positions_beats_the_brier_base
         opt.step()
     after = brier()
     assert 0.2 < before < 0.3 and after < 0.2, (before, after)
+
+
+# ---------------------------------------------------------------------- train(TrainConfig, run_dir) called directly
+def _direct_config(shards: Path, **kw):
+    from gocnn.train import TrainConfig
+    base = dict(data=(str(shards),), preset="tiny", steps=4, batch=16, threads=1, workers=0, eval_every=2,
+                eval_positions=32, checkpoint_every=2, warmup=1)
+    return TrainConfig(**(base | kw))
+
+
+def _metric_steps(run: Path) -> list[str]:
+    return [r.split(",")[0] for r in (run / "metrics.csv").read_text().strip().splitlines()[1:]]
+
+
+def test_train_called_with_a_config_trains_reports_and_resumes(shards, tmp_path):
+    from gocnn.errors import GocnnError
+    from gocnn.train import train
+    cfg = _direct_config(shards)
+    run = tmp_path / "run"
+    first = train(cfg, run)
+    assert first["steps"] == 4 and first["total_steps"] == 4 and first["finished"]
+    assert first["run"] == str(run) and first["model"] == str(run / "model.safetensors")
+    assert 0 <= first["val_top1"] <= first["val_top5"] <= 1 and first["loss"] > 0
+    assert _metric_steps(run) == ["2", "4"] and load_model(run / "model.safetensors")[2]["steps"] == 4
+    saved = json.loads((run / "run.json").read_text())
+    assert set(saved) == {"config", "data_dir", "hparams", "total_steps"} and saved["total_steps"] == 4
+    assert saved["hparams"]["batch"] == 16 and saved["hparams"]["data"] == [str(shards.resolve())]
+    with pytest.raises(GocnnError, match="--resume"):
+        train(cfg, run)  # a run is there: only a resume continues it
+    with pytest.raises(GocnnError, match="nothing to resume"):
+        train(cfg, tmp_path / "empty", resume=True)
+    more = train(dataclasses.replace(cfg, steps=6), run, resume=True)
+    assert more["steps"] == 6 and more["total_steps"] == 6 and more["finished"]
+    assert _metric_steps(run) == ["2", "4", "6"]
+    assert json.loads((run / "run.json").read_text())["hparams"]["horizons"] == [6]
+
+
+def test_a_run_json_in_the_old_layout_resumes_with_its_own_settings(shards, tmp_path):
+    """A run.json as the v1 loop wrote it (and a person edited, like runs/pv-v6: a "changes"
+    note, a weight changed by hand) resumes: its hparams win over the config's (batch,
+    optimizer), and the keys it had are kept."""
+    from gocnn.train import train
+    run = tmp_path / "old"
+    train(_direct_config(shards), run)
+    net_config = json.loads((run / "run.json").read_text())["config"]
+    old = {"config": net_config, "data_dir": str(shards), "total_steps": 4,
+           "hparams": {"batch": 16, "changes": ["value_weight 0.5 -> 1.5 at step 2"], "data": [str(shards)],
+                       "epochs": None, "features": None, "init": None, "lr": None, "optimizer": "sgd",
+                       "ownership_weight": 1.0, "preset": "tiny", "schedule": "cosine", "seed": 0, "steps": 4,
+                       "value_weight": 1.5, "warmup": 1, "weight_decay": 0.0001}}
+    (run / "run.json").write_text(json.dumps(old, indent=1, sort_keys=True))
+    # batch 32 and Adam would not fit the saved run (an SGD checkpoint): the saved settings win
+    result = train(_direct_config(shards, steps=6, batch=32, optimizer="adam"), run, resume=True)
+    assert result["steps"] == 6 and result["finished"]
+    rows = (run / "metrics.csv").read_text().strip().splitlines()
+    assert rows[-1].split(",")[:2] == ["6", str(6 * 16)]
+    saved = json.loads((run / "run.json").read_text())
+    assert saved["hparams"]["changes"] == old["hparams"]["changes"] and saved["hparams"]["value_weight"] == 1.5
+    assert saved["total_steps"] == 6 and saved["hparams"]["horizons"] == [6]

@@ -3,7 +3,7 @@ domain calls (loaded on first use) -> the report."""
 
 from __future__ import annotations
 
-from gocnn.cli.common import _THREADS, _at_least, emit_json, add_board_options
+from gocnn.cli.common import _THREADS, _at_least, add_board_options, config_from, emit_json
 
 
 # ---------------------------------------------------------------------- self-play (issue 8)
@@ -69,8 +69,8 @@ def cmd_selfplay(args) -> int:
 
 def cmd_rl(args) -> int:
     from gocnn.cli.train import print_result
-    from selfplay.rl import rl
-    print_result(args, rl(args))
+    from selfplay.rl import RLConfig, rl
+    print_result(args, rl(config_from(RLConfig, args), args.out))
     return 0
 
 

@@ -3,7 +3,7 @@ on first use) -> the report."""
 
 from __future__ import annotations
 
-from gocnn.cli.common import _THREADS, emit_json
+from gocnn.cli.common import _THREADS, config_from, emit_json
 
 
 # ---------------------------------------------------------------------- train / eval (issue 5)
@@ -67,8 +67,8 @@ def print_result(args, result: dict) -> None:
 
 
 def cmd_train(args) -> int:
-    from gocnn.train import train
-    print_result(args, train(args))
+    from gocnn.train import TrainConfig, train
+    print_result(args, train(config_from(TrainConfig, args), args.out, resume=args.resume))
     return 0
 
 
