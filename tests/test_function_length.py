@@ -11,9 +11,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 LIMIT = 80
 EXCEPTED = {"gocnn/go/board.py Board.play"}
-# still to be split (files others were editing when this test was written, issue 14)
-TOO_LONG = {
-}
+# still to be split: none since issue 14 (an entry here must name a function over LIMIT)
+TOO_LONG: set[str] = set()
 
 
 def _functions():
