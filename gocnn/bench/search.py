@@ -2,15 +2,23 @@
 pass of the same net at the same batch (the most any search could reach: every visit needs one
 net evaluation), in the same run, and how the search scales from 1 to 2 torch threads.
 
-Ours: a fresh :class:`gocnn.play.search.Search` (``batch`` leaves per net call, the default 8)
-runs ``VISITS`` simulations from each of a few real positions; ``rate`` is visits / second over
-all of them.  The peer: the same net's forward pass on ready planes of those positions, ``batch``
-at a time, in the same number format (bf16 autocast where :func:`gocnn.util.default_amp` says).
-``ratio`` = ours / peer (the issue's goal: at least 0.7).  ``sets.threads_1`` and
-``sets.threads_2`` are ours at 1 and 2 threads (``ratio`` there: against the 1-thread figure).
+Ours: a fresh :class:`gocnn.play.search.Search` (``batch`` leaves per net call, the default 8,
+the default mix of value net and leaf playouts) runs ``VISITS`` simulations from each of a few
+real positions; ``rate`` is visits / second over all of them.  The peer: the same net's forward
+pass on ready planes of those positions, ``batch`` at a time, in the same number format (bf16
+autocast where :func:`gocnn.util.default_amp` says).  ``ratio`` = ours / peer (the issue's goal:
+at least 0.7).  Before each thread count is timed, one short search and one forward pass run off
+the clock (numba's cache, oneDNN's kernels for the batch shapes).
+
+``sets.threads_1`` and ``sets.threads_2``: ours against the bare forward at 1 and 2 threads, with
+``scaling`` (ours over ours at 1 thread).  ``value_only_rate`` / ``value_only_ratio``: the same
+search with ``mix=0`` (the net's value alone, no leaf playouts) at ``--threads``: what the tree
+bookkeeping costs beside the net, without the playouts the default mix adds to every leaf.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from gocnn.bench.harness import BenchResult, Figure, Spec, measure
 from gocnn.bench.sources import positions
@@ -38,9 +46,11 @@ def run(opts) -> BenchResult:
     batches = [b for b in batches if len(b) == cfg.batch] or [torch.from_numpy(planes[:1]).float()]
     komi = torch.zeros(len(batches[0]))
 
-    def ours(board):
-        Search(ev, cfg).run(board)
-        return VISITS
+    def search(config):
+        def ours(board):
+            Search(ev, config).run(board)
+            return config.visits
+        return ours
 
     def bare(_board):
         heads = ev.has_value or ev.has_ownership
@@ -49,20 +59,36 @@ def run(opts) -> BenchResult:
                 ev.net(x, komi, heads=True) if heads else ev.net(x)
         return sum(len(x) for x in batches)
 
+    def timed(fns, threads):
+        torch.set_num_threads(threads)
+        warm = SearchConfig(visits=2 * cfg.batch)
+        for fn in (search(warm), search(dataclasses.replace(warm, mix=0.0)), bare):
+            fn(boards[0])
+        return measure(fns, boards, seconds=opts.seconds / 3, warmup=0)
+
     rates = {}
     for threads in sorted({opts.threads, 1, 2}):
-        torch.set_num_threads(threads)
-        t = measure({"ours": ours, "bare": bare}, boards, seconds=opts.seconds / 3, warmup=0)
+        t = timed({"ours": search(cfg), "bare": bare}, threads)
         rates[threads] = (t["ours"].rate(), t["bare"].rate())
+    t = timed({"ours": search(dataclasses.replace(cfg, mix=0.0)), "bare": bare}, opts.threads)
+    value_only = (t["ours"].rate(), t["bare"].rate())
     torch.set_num_threads(opts.threads)
-    rate, peer_rate = rates[opts.threads]
-    sets = {f"threads_{n}": Figure(r[0], rates[1][0], "visits/s", "ours at 1 thread",
-                                   extra={"bare_forward": round(r[1], 1)}) for n, r in rates.items()}
+    return _result(path, ev, cfg, boards, rates, value_only, opts.threads)
+
+
+def _result(path, ev, cfg, boards, rates, value_only, threads) -> BenchResult:
+    rate, peer_rate = rates[threads]
+    sets = {f"threads_{n}": Figure(r[0], r[1], "visits/s", PEER,
+                                   extra={"scaling": round(r[0] / rates[1][0], 3)}) for n, r in rates.items()}
     fmt = "bf16 autocast" if ev.amp else "fp32"
     return BenchResult(
         "search", rate, "visits/s", PEER, peer_rate, sets=sets,
         extra={"model": str(path), "positions": len(boards), "visits": VISITS, "batch": cfg.batch,
-               "amp": ev.amp, "scaling_1_to_2_threads": round(rates[2][0] / rates[1][0], 3)},
+               "amp": ev.amp, "scaling_1_to_2_threads": round(rates[2][0] / rates[1][0], 3),
+               "value_only_rate": round(value_only[0], 1),
+               "value_only_ratio": round(value_only[0] / value_only[1], 3)},
         lines=[f"search: {path.name}, {len(boards)} positions, {VISITS} visits each, batch {cfg.batch}, {fmt}"]
               + [f"  {n} thread(s): search {r[0]:.0f} visits/s, bare forward {r[1]:.0f} positions/s "
-                 f"(ratio {r[0] / r[1]:.2f})" for n, r in sorted(rates.items())])
+                 f"(ratio {r[0] / r[1]:.2f})" for n, r in sorted(rates.items())]
+              + [f"  value net alone (mix 0), {threads} thread(s): search {value_only[0]:.0f} visits/s, "
+                 f"bare forward {value_only[1]:.0f} positions/s (ratio {value_only[0] / value_only[1]:.2f})"])

@@ -53,6 +53,30 @@ def _softmax_rows(logits: np.ndarray, masks: np.ndarray) -> np.ndarray:
     return (e / np.where(total > 0, total, 1)).astype(np.float32)
 
 
+SMALL_BATCH = 8  # batches up to this run at their own size; larger ones are padded
+
+
+def _padded(real: int) -> int:
+    """The batch a net call of ``real`` positions runs at: its own size up to SMALL_BATCH (the
+    search's leaf batches: padding 7 leaves to 8 would spend an eighth of the forward on
+    nothing), else the next power of two (a few batch shapes only: oneDNN builds kernels per
+    shape).  On this project's CPU a position's outputs are bit-for-bit the same either way."""
+    return real if real <= SMALL_BATCH else 1 << (real - 1).bit_length()
+
+
+def _one_view_results(boards, masks, logits, value, own) -> list[Evaluation]:
+    """The evaluations of a batch run without symmetries: one output row per board."""
+    policy = _softmax_rows(logits, np.stack(masks))
+    results = []
+    for i, b in enumerate(boards):
+        v = float(value[i]) if value is not None else None
+        o = None
+        if own is not None:
+            o = (own[i] if b.to_move == BLACK else -own[i]).astype(np.float32)
+        results.append(Evaluation(policy[i], v, o))
+    return results
+
+
 class Evaluator:
     """A net ready to judge positions (see the module docstring).  Thread-safe: calls are
     serialised by a lock, so a GUI thread and a search thread can share one evaluator."""
@@ -87,6 +111,12 @@ class Evaluator:
         set_threads(threads)
         net, config, facts = load_model(str(path))
         return cls(net, config, device=device, symmetries=symmetries, amp=amp, facts=facts)
+
+    @property
+    def threads(self) -> int:
+        """The CPU threads the net runs on (torch's intra-op threads): with two or more the
+        search plays its leaf playouts beside the forward pass."""
+        return self._torch.get_num_threads()
 
     def plays_size(self, size: int) -> bool:
         from gocnn.model import plays_size
@@ -126,7 +156,7 @@ class Evaluator:
         x = np.stack([np.ascontiguousarray(apply_symmetry(p, k)) for p in planes for k in ks])
         komi = np.repeat([b.komi if b.to_move != BLACK else -b.komi for b in boards], len(ks))
         real = len(x)
-        padded = 1 << (real - 1).bit_length()  # a few batch shapes only: oneDNN builds kernels per shape
+        padded = _padded(real)
         if padded != real:
             x = np.concatenate([x, np.zeros((padded - real,) + x.shape[1:], x.dtype)])
             komi = np.concatenate([komi, np.zeros(padded - real, komi.dtype)])
@@ -141,13 +171,13 @@ class Evaluator:
             logits = out["policy"].float().reshape(len(x), -1)[:real].cpu().numpy()
             value = torch.sigmoid(out["value"].float())[:real].cpu().numpy() if "value" in out else None
             own = torch.tanh(out["ownership"].float())[:real].cpu().numpy() if "ownership" in out else None
+        if len(ks) == 1:
+            return _one_view_results(boards, masks, logits, value, own)
         results = []
-        single = _softmax_rows(logits, np.stack(masks)) if len(ks) == 1 else None
         for i, b in enumerate(boards):
             rows = slice(i * len(ks), (i + 1) * len(ks))
-            policy = single[i] if single is not None else np.mean(
-                [softmax_masked(invert_policy(logits[r], k, size), masks[i])
-                 for r, k in zip(range(rows.start, rows.stop), ks)], 0).astype(np.float32)
+            policy = np.mean([softmax_masked(invert_policy(logits[r], k, size), masks[i])
+                              for r, k in zip(range(rows.start, rows.stop), ks)], 0).astype(np.float32)
             v = float(value[rows].mean()) if value is not None else None
             o = None
             if own is not None:

@@ -25,14 +25,20 @@ runs its batch with torch's own threads.
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
-from gocnn.go.board import BLACK, EMPTY, Board
+import numpy as np
+from numba import njit
+
+from gocnn.go.board import BLACK, EMPTY, Board, neighbour_arrays
+from gocnn.go.scoring import RESPOND, SELF_ATARI_MIN, _playouts
 
 PASS = -1
 # AlphaGo's half-and-half mix of value net and rollouts.  With the shipped v6 net (value Brier
@@ -133,12 +139,13 @@ class Search:
         if cfg.dirichlet > 0 and not root.noised:
             self._add_noise(root)
             root.noised = True
-        while root.visits < visits:
-            if deadline is not None and time.perf_counter() >= deadline:
-                break
-            if stop is not None and stop():
-                break
-            self.step(min(cfg.batch, visits - root.visits))
+        with _collector_paused():
+            while root.visits < visits:
+                if deadline is not None and time.perf_counter() >= deadline:
+                    break
+                if stop is not None and stop():
+                    break
+                self.step(min(cfg.batch, visits - root.visits))
         return root
 
     def step(self, batch: int) -> None:
@@ -180,14 +187,17 @@ class Search:
 
     def _pick(self, node: Node) -> int:
         cfg = self.config
-        n = node.N
+        n, prior = node.N, node.prior
         total = float(n.sum())
         visited = n > 0
         parent_q = node.value if node.value is not None else 0.5
-        fpu = parent_q - cfg.fpu_reduction * math.sqrt(float(node.prior[visited].sum()))
-        q = np.where(visited, node.W / np.maximum(n, 1), fpu)
-        u = cfg.c_puct * node.prior * math.sqrt(total + 1) / (1 + n)
-        score = np.where(node.prior > 0, q + u, -np.inf)
+        fpu = parent_q - cfg.fpu_reduction * math.sqrt(float(prior[visited].sum()))
+        score = np.where(visited, node.W / np.maximum(n, 1), fpu)  # Q
+        u = cfg.c_puct * prior
+        u *= math.sqrt(total + 1)
+        u /= 1 + n
+        score += u
+        score[prior <= 0] = -np.inf  # pruned: illegal after all
         return int(np.argmax(score))
 
     def _child(self, node: Node, i: int) -> Node | None:
@@ -224,39 +234,76 @@ class Search:
 
     # -------------------------------------------------------------- evaluation and backup
     def _evaluate(self, leaves) -> None:
-        cfg = self.config
+        """Judge the new leaves and back their values up.  The leaves' playouts (when the mix
+        wants them) run in one compiled call that releases the GIL: beside the net's forward
+        pass when the evaluator has two or more threads, else before it."""
         boards = [leaf.board for leaf, _ in leaves]
-        masks = [_candidates(b) for b in boards]
-        evals = self.evaluator.evaluate(boards, masks)
+        colors = np.array([b.colors for b in boards], np.int8)
+        masks = _candidate_masks(boards, colors)
+        mix = self._mix()
+        playouts = None
+        if mix > 0:  # every leaf mixes in playouts: start them now, seeds drawn in leaf order
+            playouts = self._playouts(boards, colors, beside=getattr(self.evaluator, "threads", 1) >= 2)
+        evals = self.evaluator.evaluate(boards, list(masks))
         self.evals += len(boards)
+        wins = playouts.result() if playouts is not None else self._playouts(
+            [b for b, ev in zip(boards, evals) if ev.value is None],
+            colors[[ev.value is None for ev in evals]]).result()
+        k = 0
         for (leaf, path), ev, mask in zip(leaves, evals, masks):
-            points = np.flatnonzero(mask)
-            prior = ev.policy[points].astype(np.float64)
-            pass_prior = cfg.pass_prior
-            last = leaf.board.last_move
-            late = leaf.board.move_number() >= leaf.board.size ** 2 // 3
-            if len(points) == 0 or (late and last is not None and last[1] is None):
-                pass_prior = max(pass_prior, 0.25)  # late, after a pass: look at ending the game
-            leaf.moves = np.append(points, PASS).astype(np.int32)
-            leaf.prior = np.append(prior * (1 - pass_prior) / max(prior.sum(), 1e-12), pass_prior)
-            leaf.N = np.zeros(len(leaf.moves), np.int64)
-            leaf.W = np.zeros(len(leaf.moves), np.float64)
-            leaf.children = [None] * len(leaf.moves)
-            leaf.ownership = ev.ownership
-            leaf.own_policy = ev.own_policy
-            leaf.value = self._leaf_value(leaf.board, ev.value)
+            self._expand(leaf, ev, mask)
+            black_win = None
+            if mix > 0 or ev.value is None:
+                black_win, k = wins[k], k + 1
+            leaf.value = self._leaf_value(leaf.board, ev.value, black_win)
             self._backup(path, leaf.value)
 
-    def _leaf_value(self, board: Board, net_value: float | None) -> float:
-        mix = self.config.mix
-        if mix is None:
-            mix = DEFAULT_MIX
+    def _expand(self, leaf: Node, ev, mask: np.ndarray) -> None:
+        """The leaf's candidate arrays from the net's policy over ``mask``."""
+        pass_prior = self.config.pass_prior
+        points = np.flatnonzero(mask)
+        prior = ev.policy[points].astype(np.float64)
+        last = leaf.board.last_move
+        after_pass = last is not None and last[1] is None
+        if len(points) == 0 or (after_pass and leaf.board.move_number() >= leaf.board.size ** 2 // 3):
+            pass_prior = max(pass_prior, 0.25)  # late, after a pass: look at ending the game
+        leaf.moves = np.append(points, PASS).astype(np.int32)
+        leaf.prior = np.append(prior * (1 - pass_prior) / max(prior.sum(), 1e-12), pass_prior)
+        leaf.N = np.zeros(len(leaf.moves), np.int64)
+        leaf.W = np.zeros(len(leaf.moves), np.float64)
+        leaf.children = [None] * len(leaf.moves)
+        leaf.ownership = ev.ownership
+        leaf.own_policy = ev.own_policy
+
+    def _mix(self) -> float:
+        """The configured weight of playouts (a leaf without a net value uses playouts alone)."""
+        return DEFAULT_MIX if self.config.mix is None else self.config.mix
+
+    def _playouts(self, boards: list[Board], colors: np.ndarray, beside: bool = False):
+        """Black's playout win fraction for each board (``leaf_playouts`` each, as
+        :func:`gocnn.go.scoring.ownership` plays them, one seed a board drawn here in order),
+        as a future: run on the playout thread when ``beside``, else done already."""
+        done = Future()
+        if not boards:
+            done.set_result(np.zeros(0))
+            return done
+        n = len(boards)
+        nb, _, dg, _ = neighbour_arrays(boards[0].size)
+        seeds = np.array([self.prng.getrandbits(40) + 1 for _ in range(n)], np.int64)
+        args = (colors.reshape(n, -1), np.array([b.to_move for b in boards], np.int64),
+                np.array([b.ko for b in boards], np.int64), seeds,
+                np.array([b.komi for b in boards], np.float64), self.config.leaf_playouts, nb, dg)
+        if beside:
+            return _playout_pool().submit(_leaf_playouts, *args)
+        done.set_result(_leaf_playouts(*args))
+        return done
+
+    def _leaf_value(self, board: Board, net_value: float | None, black_win: float | None) -> float:
+        mix = self._mix()
         if net_value is None:
             mix = 1.0
         value = 0.0 if mix >= 1 else (1 - mix) * net_value
         if mix > 0:
-            from gocnn.go.scoring import ownership
-            _, black_win = ownership(board, self.config.leaf_playouts, seed=self.prng.getrandbits(40))
             value += mix * (black_win if board.to_move == BLACK else 1.0 - black_win)
         return float(value)
 
@@ -306,17 +353,84 @@ class Search:
 # ---------------------------------------------------------------------- helpers
 def _candidates(board: Board) -> np.ndarray:
     """Empty points that do not fill one of the mover's own eyes (bool, size*size); the eye
-    test is :meth:`Board.is_eye`'s, over the whole board at once."""
-    from gocnn.go.board import neighbour_arrays
-    nb, _, dg, nd = neighbour_arrays(board.size)  # cached per size
-    # the board's neighbour tables pad with -1: index -1 is the off-board sentinel appended here
-    colors = np.append(np.asarray(board.colors, np.int8), np.int8(-1))
-    color = board.to_move
-    empty = colors[:-1] == EMPTY
-    walled = ((colors[nb] == color) | (colors[nb] == -1)).all(1)
-    bad = (colors[dg] == 3 - color).sum(1)
-    eye = empty & walled & np.where(nd < 4, bad == 0, bad <= 1)
-    return empty & ~eye
+    test is :meth:`Board.is_eye`'s."""
+    return _candidate_masks([board], np.array([board.colors], np.int8))[0]
+
+
+def _candidate_masks(boards: list[Board], colors: np.ndarray) -> np.ndarray:
+    """:func:`_candidates` of boards of one size at once: ``colors`` is their stones (n, points)."""
+    if not boards:
+        return np.zeros((0, 0), bool)
+    nb, _, dg, nd = neighbour_arrays(boards[0].size)  # cached per size, padded with -1
+    to_move = np.array([b.to_move for b in boards], np.int8)
+    return _candidate_kernel(colors, to_move, nb, dg, nd)
+
+
+@njit(cache=True, nogil=True)
+def _candidate_kernel(colors, to_move, nb, dg, nd):
+    """The candidate masks (see :func:`_candidates`); off-board neighbours count as walls."""
+    n, points = colors.shape
+    out = np.zeros((n, points), np.bool_)
+    for i in range(n):
+        me = to_move[i]
+        for p in range(points):
+            if colors[i, p] != EMPTY:
+                continue
+            walled = True
+            for k in range(4):
+                q = nb[p, k]
+                if q >= 0 and colors[i, q] != me:
+                    walled = False
+                    break
+            if not walled:
+                out[i, p] = True
+                continue
+            bad = 0
+            for k in range(4):
+                q = dg[p, k]
+                if q >= 0 and colors[i, q] == 3 - me:
+                    bad += 1
+            out[i, p] = bad > 0 if nd[p] < 4 else bad > 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _leaf_playouts(starts, to_move, ko, seeds, komi, playouts, nb, dg):
+    """Black's win fraction over ``playouts`` random games from each start position: the
+    playouts of :func:`gocnn.go.scoring.ownership` (same kernel, same seed use), one call for
+    a batch of leaves that releases the GIL while it runs."""
+    n = starts.shape[0]
+    out = np.zeros(n, np.float64)
+    for i in range(n):
+        _, wins = _playouts(starts[i], to_move[i], ko[i], nb, dg, playouts, seeds[i], komi[i],
+                            SELF_ATARI_MIN, RESPOND)
+        out[i] = wins / playouts
+    return out
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while the search runs (and back on after, if it
+    was on): the tree holds no reference cycles, refcounting frees what a search drops, and the
+    boards a search copies would otherwise set off collections that walk the whole heap (about
+    a tenth of a search's time on 19x19)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+_POOL: list = []
+
+
+def _playout_pool() -> ThreadPoolExecutor:
+    """The one thread that runs leaf playouts beside the net (made on first use)."""
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="gocnn-playouts"))
+    return _POOL[0]
 
 
 def _as_move(m) -> int | None:
