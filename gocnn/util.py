@@ -19,14 +19,16 @@ from gocnn.errors import GocnnError
 
 # ---------------------------------------------------------------------- atomic writes
 def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename,
-    so a reader (or a crash) never sees half a file."""
+    """Write ``data`` to ``path`` through a temporary file in the same directory (flushed to
+    disk) and a rename, so a reader, a crash or a power cut never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

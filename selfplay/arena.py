@@ -12,8 +12,9 @@ from pathlib import Path
 
 from gocnn.errors import GocnnError
 
-from selfplay.games import Progress, game_path, specs_for
-from selfplay.runner import Net, play_games, write_atomic
+from selfplay.games import game_path, specs_for
+from gocnn import util
+from gocnn.play.game import Net, play_games
 
 
 def run_arena(a, b, games: int, size: int = 19, komi: float = 7.5, seed: int = 0, temperature: float = 1.0,
@@ -30,13 +31,13 @@ def run_arena(a, b, games: int, size: int = 19, komi: float = 7.5, seed: int = 0
     out_dir = Path(out) if out else None
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
-    bar = Progress(games, "arena") if progress else None
+    bar = util.progress(games, "arena") if progress else None
 
     def done(r):
         if bar:
-            bar.update(len(r.moves))
+            bar.advance(1, f"{len(r.moves)} moves, {r.result}")
         if out_dir:
-            write_atomic(game_path(out_dir, r.index), r.sgf())
+            util.atomic_write_bytes(game_path(out_dir, r.index), r.sgf())
 
     results = play_games(nets, specs_for(range(games), seed, True), size=size, komi=komi,
                          temperature=temperature, batch=batch, on_done=done, max_moves=max_moves,

@@ -18,9 +18,9 @@ from pathlib import Path
 from gocnn.errors import GocnnError
 from gocnn.play.game import Net, game_seed, play_games, specs_for
 
-from selfplay.runner import write_atomic
+from gocnn import util
 
-__all__ = ["game_path", "game_seed", "specs_for", "missing_games", "run_selfplay", "Progress"]
+__all__ = ["game_path", "game_seed", "specs_for", "missing_games", "run_selfplay"]
 
 
 def game_path(out: Path, index: int) -> Path:
@@ -46,44 +46,13 @@ def _worker(job: dict, queue) -> None:
     out = Path(job["out"])
 
     def done(r):
-        write_atomic(game_path(out, r.index), r.sgf())
+        util.atomic_write_bytes(game_path(out, r.index), r.sgf())
         if queue is not None:
             queue.put((r.index, len(r.moves), r.result))
 
     play_games(nets, specs_for(job["indices"], job["seed"], len(nets) > 1), size=job["size"],
                komi=job["komi"], temperature=job["temperature"], random_opening=job["random_opening"],
                max_moves=job.get("max_moves"), batch=job["batch"], on_done=done, visits=job.get("visits", 1))
-
-
-class Progress:
-    """A rich bar with games/s on a terminal, a log line every 30 s otherwise (stderr)."""
-
-    def __init__(self, total: int, label: str = "selfplay"):
-        self.total, self.count, self.moves, self.label = total, 0, 0, label
-        self.t0 = self.last = time.perf_counter()
-        self.tty = sys.stderr.isatty()
-        if self.tty:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as P, TextColumn, TimeRemainingColumn
-            self.p = P(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-                       TimeRemainingColumn(), console=Console(stderr=True))
-            self.p.start()
-            self.task = self.p.add_task(label, total=total, info="")
-
-    def update(self, moves: int) -> None:
-        self.count += 1
-        self.moves += moves
-        dt = max(1e-9, time.perf_counter() - self.t0)
-        info = f"{self.count / dt:.2f} games/s {self.moves / dt:.0f} moves/s"
-        if self.tty:
-            self.p.update(self.task, completed=self.count, info=info)
-        elif time.perf_counter() - self.last > 30 or self.count == self.total:
-            self.last = time.perf_counter()
-            print(f"{self.label}: {self.count}/{self.total} games, {info}", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.tty:
-            self.p.stop()
 
 
 def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: float = 7.5,
@@ -109,7 +78,7 @@ def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: fl
            "temperature": temperature, "random_opening": random_opening, "batch": batch,
            "max_moves": max_moves, "device": device or _device(), "visits": visits}
     t0 = time.perf_counter()
-    bar = Progress(len(todo)) if progress and todo else None
+    bar = util.progress(len(todo), "selfplay") if progress and todo else None
     moves = 0
     results: dict[str, int] = {"B": 0, "W": 0, "0": 0}
 
@@ -118,7 +87,8 @@ def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: fl
         moves += item[1]
         results[item[2][0] if item[2] != "0" else "0"] += 1
         if bar:
-            bar.update(item[1])
+            dt = max(1e-9, time.perf_counter() - t0)
+            bar.advance(1, f"{(bar.done + 1) / dt:.2f} games/s {moves / dt:.0f} moves/s")
 
     class _Tap:  # one worker: progress straight from the callback in this process
         put = staticmethod(note)

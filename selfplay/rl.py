@@ -41,7 +41,8 @@ from gocnn.errors import GocnnError
 from gocnn.train import append_csv_row, read_csv_rows
 
 from selfplay.games import game_path, game_seed
-from selfplay.runner import GameResult, GameSpec, Net, play_games, write_atomic
+from gocnn import util
+from gocnn.play.game import GameResult, GameSpec, Net, play_games
 
 CHECKPOINT = "checkpoint.safetensors"
 MODEL = "model.safetensors"
@@ -276,7 +277,7 @@ def _iteration(r: _RLRun, it: int) -> dict | None:
     gdir = r.run / "games" / f"iter-{it:06d}"  # every process writes its own games
     gdir.mkdir(parents=True, exist_ok=True)
     for g in games:
-        write_atomic(game_path(gdir, g.index), g.sgf())
+        util.atomic_write_bytes(game_path(gdir, g.index), g.sgf())
     if rank != 0:
         return None
     joined = (it + 1) % hp["pool_every"] == 0

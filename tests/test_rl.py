@@ -12,7 +12,7 @@ import torch
 
 from gocnn.model import POLICY_PRESETS, build_policy, load_model, save_model
 from selfplay.rl import RLConfig, learner_positions, move_logprobs, outcome, reinforce_step, rl
-from selfplay.runner import GameSpec, Net, play_games
+from gocnn.play.game import GameSpec, Net, play_games
 
 
 @pytest.fixture(scope="module")
