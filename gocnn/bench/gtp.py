@@ -45,8 +45,10 @@ def run(opts) -> BenchResult:
     engine = GtpEngine(player)
     engine.handle(f"boardsize {size}")
 
-    def bare(item):
-        with torch.inference_mode():
+    ev = player.evaluator
+
+    def bare(item):  # the same net in the same number format (bf16 where the evaluator uses it)
+        with torch.inference_mode(), torch.autocast(ev.device.type, torch.bfloat16, enabled=ev.amp):
             player.net(item[1])
 
     def genmove(item):
