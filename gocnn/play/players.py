@@ -21,7 +21,7 @@ from gocnn.go.board import BLACK, Board
 from gocnn.errors import GocnnError
 from gocnn.model import resolve_model_path
 from gocnn.play.policy import (LATE_FRACTION, RESIGN, RESIGN_FROM, RESIGN_MARGIN, SELF_ATARI_MIN, Decision,
-                               choose_move, self_atari_size)
+                               NetPolicy, choose_move, self_atari_size)
 from gocnn.play.search import MoveInfo, Search, SearchConfig
 
 SETTLED = 0.8  # |ownership| from which a point is decided: filling it gains nothing
@@ -40,7 +40,7 @@ class Analysis:
     to_move: int
 
 
-class SearchPlayer:
+class SearchPlayer(NetPolicy):
     """The net with search (see the module docstring).  Cheap to construct: the net is loaded
     by :meth:`load` (or on first use)."""
 
@@ -83,17 +83,6 @@ class SearchPlayer:
 
     def plays_size(self, size: int) -> bool:
         return self.load().evaluator.plays_size(size)
-
-    def policy(self, board: Board) -> np.ndarray:
-        """The net's prior over the legal points for ``board.to_move`` (sums to 1, or all 0)."""
-        mask = np.zeros(board.size * board.size, bool)
-        mask[board.legal_moves(board.to_move)] = True
-        return self.load().evaluator.evaluate_one(board, mask).policy
-
-    def top_moves(self, board: Board, k: int = 10) -> list[tuple[int, float]]:
-        probs = self.policy(board)
-        order = np.argsort(-probs, kind="stable")[:k]
-        return [(int(p), float(probs[p])) for p in order if probs[p] > 0]
 
     def genmove(self, board: Board, cleanup: bool = False) -> int | None | str:
         return self.decide(board, cleanup=cleanup).move

@@ -220,7 +220,25 @@ def _first_worth_playing(board: Board, order: np.ndarray, late: bool, est,
 
 
 # ---------------------------------------------------------------------- the net
-class PolicyPlayer:
+class NetPolicy:
+    """``policy`` and ``top_moves`` for a player whose net sits in an Evaluator (``load()``
+    returns the player, with ``evaluator`` set): the policy player and the search player."""
+
+    def policy(self, board: Board) -> np.ndarray:
+        """Probabilities over the points for ``board.to_move``, illegal points 0 (uniform over
+        the legal points on a size the net does not play; all 0 when nothing is legal)."""
+        mask = np.zeros(board.size * board.size, bool)
+        mask[board.legal_moves(board.to_move)] = True
+        return self.load().evaluator.evaluate_one(board, mask).policy
+
+    def top_moves(self, board: Board, k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` likeliest legal points with their probabilities, best first."""
+        probs = self.policy(board)
+        order = np.argsort(-probs, kind="stable")[:k]
+        return [(int(p), float(probs[p])) for p in order if probs[p] > 0]
+
+
+class PolicyPlayer(NetPolicy):
     """The policy net as a player (no search); see the module docstring.
 
     The net is asked through :class:`gocnn.model.evaluator.Evaluator` (the one softmax and
@@ -299,20 +317,6 @@ class PolicyPlayer:
     @property
     def features(self) -> str:
         return self.config.features
-
-    # -------------------------------------------------------------- policy
-    def policy(self, board: Board) -> np.ndarray:
-        """Probabilities over the points for ``board.to_move``, illegal points 0 (uniform over
-        the legal points on a size the net does not play; all 0 when nothing is legal)."""
-        mask = np.zeros(board.size * board.size, bool)
-        mask[board.legal_moves(board.to_move)] = True
-        return self.load().evaluator.evaluate_one(board, mask).policy
-
-    def top_moves(self, board: Board, k: int = 10) -> list[tuple[int, float]]:
-        """The ``k`` likeliest legal points with their probabilities, best first."""
-        probs = self.policy(board)
-        order = np.argsort(-probs, kind="stable")[:k]
-        return [(int(p), float(probs[p])) for p in order if probs[p] > 0]
 
     # -------------------------------------------------------------- moves
     def decide(self, board: Board, cleanup: bool = False, resign: bool = True) -> Decision:
