@@ -398,7 +398,7 @@ class AnalysisServer:
         elif action == "clear_cache":
             self.emit(query)  # there is no cache of net results to clear
         elif action == "query_models":
-            self.emit({**query, "models": [{"name": str(getattr(self.player, "model_path", "") or ""),
+            self.emit({**query, "models": [{"name": str(self.player.model_path or ""),
                                             "facts": getattr(self.evaluator, "facts", {})}]})
         elif action in ("terminate", "terminate_all"):
             target = None

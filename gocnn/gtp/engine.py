@@ -338,11 +338,8 @@ class GtpEngine:
     def _plays(self, size: int) -> bool:
         """Whether the player plays ``size`` with its own policy (the shipped net: 19 only).
         A size it does not play is refused rather than played with random moves."""
-        plays_size = getattr(self.player, "plays_size", None)
-        if plays_size is None:
-            return True
         try:
-            return plays_size(size)
+            return self.player.plays_size(size)
         except GocnnError as exc:  # the net cannot be loaded
             raise GtpError(str(exc).replace("\n", " ")) from None
 
@@ -456,13 +453,10 @@ class GtpEngine:
         self._turn(color)
         if self._searches():
             return self.player.decide(self.board, cleanup=cleanup, seconds=self._budget(color)).move
-        decide = getattr(self.player, "decide", None)
-        if decide is not None:
-            return decide(self.board, cleanup=cleanup).move
-        return self.player.genmove(self.board)
+        return self.player.decide(self.board, cleanup=cleanup).move
 
     def _searches(self) -> bool:
-        return getattr(self.player, "analyse", None) is not None
+        return self.player.searches
 
     def _budget(self, color: int) -> float | None:
         """Seconds the search may take for this move: the time manager's share of the clock
@@ -618,13 +612,7 @@ class GtpEngine:
         saved = (self.board.to_move, self.board.ko)
         self._turn(color)
         try:
-            top = getattr(self.player, "top_moves", None)
-            if top is not None:
-                moves = top(self.board, self.board.size ** 2)
-            else:
-                probs = self.player.policy(self.board)
-                order = sorted(range(len(probs)), key=lambda p: -probs[p])
-                moves = [(p, float(probs[p])) for p in order if probs[p] > 0]
+            moves = self.player.top_moves(self.board, self.board.size ** 2)
         finally:
             self.board.to_move, self.board.ko = saved
         avoid, allow = req.avoid.get(color, set()), req.allow.get(color)
@@ -942,8 +930,7 @@ def run_gtp(cfg: GtpConfig) -> int:
 
     def warm() -> None:  # load the net and compile the playouts while the GUI says hello
         try:
-            if hasattr(player, "load"):
-                player.load()
+            player.load()
             from gocnn.go.scoring import warm_up
 
             warm_up()

@@ -45,6 +45,7 @@ class SearchPlayer(NetPolicy):
     by :meth:`load` (or on first use)."""
 
     name = "gocnn"
+    searches = True
 
     def __init__(self, model_path: str | Path | None = None, visits: int = 400, seconds: float | None = None,
                  threads: int = 1, resign_threshold: float = 0.95, symmetries: int = 1, seed: int = 0,

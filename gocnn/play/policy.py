@@ -48,22 +48,53 @@ RESIGN_MARGIN = 0.1  # ... nor unless the estimate's margin is at least this sha
 
 
 class Player(Protocol):
+    """What the front ends (GTP, the TUI, analysis, match) call on a player, so none of them
+    probes one with getattr.  ``evaluator`` is the net's :class:`~gocnn.model.evaluator.Evaluator`
+    (None for a player without a net); ``searches`` is True for a player with ``analyse`` and
+    ``snapshot`` (the tree search, :class:`gocnn.play.players.SearchPlayer`)."""
     name: str
+    model_path: Path | None
+    evaluator: object | None
+    searches: bool
+
+    def load(self) -> "Player":
+        """Load the net now (players load lazily); returns the player."""
+
+    def plays_size(self, size: int) -> bool:
+        """Whether the player has its own policy on a ``size`` x ``size`` board."""
 
     def policy(self, board: Board) -> np.ndarray:
         """Probabilities over the ``size*size`` points for ``board.to_move``; illegal points 0."""
 
+    def top_moves(self, board: Board, k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` likeliest legal points with their probabilities, best first."""
+
+    def decide(self, board: Board, cleanup: bool = False) -> "Decision":
+        """The move for ``board.to_move`` and why."""
+
     def genmove(self, board: Board) -> int | None | str:
         """A flat point to play, None to pass, or RESIGN."""
+
+
+def top_of(probs: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The ``k`` points of highest probability (above 0), best first; ties in point order."""
+    order = np.argsort(-probs, kind="stable")[:k]
+    return [(int(p), float(probs[p])) for p in order if probs[p] > 0]
 
 
 class RandomPlayer:
     """Uniform over legal moves that do not fill one's own eye; passes when none is left."""
 
     name = "random"
+    model_path = None
+    evaluator = None
+    searches = False
 
     def __init__(self, seed: int | None = None):
         self._rng = random.Random(seed)
+
+    def load(self) -> "RandomPlayer":
+        return self
 
     def _candidates(self, board: Board) -> list[int]:
         color = board.to_move
@@ -76,8 +107,14 @@ class RandomPlayer:
             probs[cands] = 1.0 / len(cands)
         return probs
 
+    def top_moves(self, board: Board, k: int = 10) -> list[tuple[int, float]]:
+        return top_of(self.policy(board), k)
+
     def plays_size(self, size: int) -> bool:
         return True
+
+    def decide(self, board: Board, cleanup: bool = False) -> "Decision":
+        return Decision(self.genmove(board), "random")
 
     def genmove(self, board: Board) -> int | None | str:
         cands = self._candidates(board)
@@ -233,9 +270,7 @@ class NetPolicy:
 
     def top_moves(self, board: Board, k: int = 10) -> list[tuple[int, float]]:
         """The ``k`` likeliest legal points with their probabilities, best first."""
-        probs = self.policy(board)
-        order = np.argsort(-probs, kind="stable")[:k]
-        return [(int(p), float(probs[p])) for p in order if probs[p] > 0]
+        return top_of(self.policy(board), k)
 
 
 class PolicyPlayer(NetPolicy):
@@ -248,6 +283,7 @@ class PolicyPlayer(NetPolicy):
     instead of a file (tests use a tiny random net)."""
 
     name = "gocnn"
+    searches = False
 
     def __init__(self, model_path: str | Path | None = None, symmetries: int = 1,
                  temperature: float = 0.0, threads: int = 1, resign_threshold: float = 0.95,
