@@ -18,7 +18,7 @@ from pathlib import Path
 from gocnn.errors import GocnnError
 from gocnn.gtp.match import run_match
 
-DEFAULT_OPPONENT = "/usr/games/gnugo --mode gtp --level 10"
+DEFAULT_OPPONENT = "/usr/games/gnugo --mode gtp --level 10 --chinese-rules"  # area scoring, as the referee
 
 
 @dataclass(frozen=True)
