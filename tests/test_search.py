@@ -182,3 +182,71 @@ def test_search_player_on_the_shipped_net_plays_and_analyses():
     # visits=1 is the policy alone: the net's favourite legal move
     policy_only = SearchPlayer(visits=1).decide(board)
     assert policy_only.move == int(np.argmax(SearchPlayer(visits=1).policy(board)))
+
+
+# ---------------------------------------------------------------------- the batched leaf work (issue 17)
+# Three eyes and a false one for Black (X), and White's (O) eye at the edge.
+EYES = """
+. X . X . . . O .
+X X X X . . O . O
+. X . . . . . O .
+X X . . . . . . .
+. . . X X X . . .
+. . . X . X . . .
+. . . . X O . . .
+O . . . . . . . .
+. O . . . . . . .
+"""
+
+
+@pytest.mark.parametrize("to_move", [BLACK, WHITE])
+def test_candidates_are_the_empty_points_that_are_not_the_movers_eyes(to_move):
+    from gocnn.play.search import _candidates
+    board = Board.from_ascii(EYES, to_move=to_move, komi=0)
+    expected = [p == 0 and not board.is_eye(i, to_move) for i, p in enumerate(board.colors)]
+    assert _candidates(board).tolist() == expected
+    assert not all(expected[i] for i, p in enumerate(board.colors) if p == 0)  # some eyes left out
+
+
+def test_leaf_playouts_are_the_scoring_playouts_of_each_board():
+    from gocnn.go.board import neighbour_arrays
+    from gocnn.go.scoring import ownership
+    from gocnn.play.search import _leaf_playouts
+    boards = [Board.from_ascii(d, to_move=c, komi=k) for d, c, k in
+              [(SAVE, BLACK, 0.0), (CAPTURE, WHITE, 6.5), (EYES, BLACK, 7.0)]]
+    seeds = [11, 12, 13]
+    nb, _, dg, _ = neighbour_arrays(9)
+    wins = _leaf_playouts(np.array([b.colors for b in boards], np.int8), np.array([b.to_move for b in boards]),
+                          np.array([b.ko for b in boards]), np.array(seeds) + 1,
+                          np.array([b.komi for b in boards]), 16, nb, dg)
+    assert wins.tolist() == [ownership(b, 16, seed=s)[1] for b, s in zip(boards, seeds)]
+
+
+class _Threaded(MaterialEvaluator):
+    threads = 2  # the search plays its leaf playouts beside the net
+
+
+@pytest.mark.parametrize("mix", [None, 0.0, 1.0])
+def test_playouts_beside_the_net_change_nothing(mix):
+    board = Board.from_ascii(CAPTURE, to_move=BLACK, komi=0)
+    runs = []
+    for evaluator in (MaterialEvaluator(), _Threaded()):
+        search = Search(evaluator, SearchConfig(visits=120, batch=8, seed=3, mix=mix))
+        root = search.run(board)
+        runs.append((root.N.copy(), root.W.copy(), search.root_value()))
+    assert np.array_equal(runs[0][0], runs[1][0]) and np.array_equal(runs[0][1], runs[1][1])
+    assert runs[0][2] == runs[1][2]
+
+
+def test_the_search_leaves_the_garbage_collector_as_it_found_it():
+    import gc
+    board = Board.from_ascii(SAVE, to_move=BLACK, komi=0)
+    assert gc.isenabled()
+    Search(MaterialEvaluator(), SearchConfig(visits=20, batch=4)).run(board)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        Search(MaterialEvaluator(), SearchConfig(visits=20, batch=4)).run(board)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

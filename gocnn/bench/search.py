@@ -6,7 +6,8 @@ Ours: a fresh :class:`gocnn.play.search.Search` (``batch`` leaves per net call, 
 the default mix of value net and leaf playouts) runs ``VISITS`` simulations from each of a few
 real positions; ``rate`` is visits / second over all of them.  The peer: the same net's forward
 pass on ready planes of those positions, ``batch`` at a time, in the same number format (bf16
-autocast where :func:`gocnn.util.default_amp` says).  ``ratio`` = ours / peer (the issue's goal:
+autocast where :func:`gocnn.util.default_amp` says), ``VISITS`` positions a call like a search,
+the two called in turn so that load from elsewhere on the machine hits both alike.  ``ratio`` = ours / peer (the issue's goal:
 at least 0.7).  Before each thread count is timed, one short search and one forward pass run off
 the clock (numba's cache, oneDNN's kernels for the batch shapes).
 
@@ -14,6 +15,9 @@ the clock (numba's cache, oneDNN's kernels for the batch shapes).
 ``scaling`` (ours over ours at 1 thread).  ``value_only_rate`` / ``value_only_ratio``: the same
 search with ``mix=0`` (the net's value alone, no leaf playouts) at ``--threads``: what the tree
 bookkeeping costs beside the net, without the playouts the default mix adds to every leaf.
+``cpu_ratio`` (top level, per set, ``value_only_cpu_ratio``): the same ratios by the process's
+CPU seconds instead of wall-clock ones, steadier on a machine shared with other work (at 2
+threads it counts torch's spinning threads and the playout thread too).
 """
 
 from __future__ import annotations
@@ -52,12 +56,14 @@ def run(opts) -> BenchResult:
             return config.visits
         return ours
 
-    def bare(_board):
+    def bare(_board):  # as many positions as a search evaluates, so that both face the same load
         heads = ev.has_value or ev.has_ownership
+        calls = max(1, VISITS // len(batches[0]))
         with torch.inference_mode(), torch.autocast(ev.device.type, torch.bfloat16, enabled=ev.amp):
-            for x in batches:
+            for i in range(calls):
+                x = batches[i % len(batches)]
                 ev.net(x, komi, heads=True) if heads else ev.net(x)
-        return sum(len(x) for x in batches)
+        return calls * len(batches[0])
 
     def timed(fns, threads):
         torch.set_num_threads(threads)
@@ -66,29 +72,32 @@ def run(opts) -> BenchResult:
             fn(boards[0])
         return measure(fns, boards, seconds=opts.seconds / 3, warmup=0)
 
-    rates = {}
-    for threads in sorted({opts.threads, 1, 2}):
-        t = timed({"ours": search(cfg), "bare": bare}, threads)
-        rates[threads] = (t["ours"].rate(), t["bare"].rate())
-    t = timed({"ours": search(dataclasses.replace(cfg, mix=0.0)), "bare": bare}, opts.threads)
-    value_only = (t["ours"].rate(), t["bare"].rate())
+    def rates_of(t):  # (ours, bare, CPU-time ratio)
+        return t["ours"].rate(), t["bare"].rate(), t["ours"].rate(cpu=True) / t["bare"].rate(cpu=True)
+
+    rates = {threads: rates_of(timed({"ours": search(cfg), "bare": bare}, threads))
+             for threads in sorted({opts.threads, 1, 2})}
+    value_only = rates_of(timed({"ours": search(dataclasses.replace(cfg, mix=0.0)), "bare": bare}, opts.threads))
     torch.set_num_threads(opts.threads)
     return _result(path, ev, cfg, boards, rates, value_only, opts.threads)
 
 
 def _result(path, ev, cfg, boards, rates, value_only, threads) -> BenchResult:
-    rate, peer_rate = rates[threads]
+    rate, peer_rate, _ = rates[threads]
     sets = {f"threads_{n}": Figure(r[0], r[1], "visits/s", PEER,
-                                   extra={"scaling": round(r[0] / rates[1][0], 3)}) for n, r in rates.items()}
+                                   extra={"scaling": round(r[0] / rates[1][0], 3), "cpu_ratio": round(r[2], 3)})
+            for n, r in rates.items()}
     fmt = "bf16 autocast" if ev.amp else "fp32"
     return BenchResult(
         "search", rate, "visits/s", PEER, peer_rate, sets=sets,
         extra={"model": str(path), "positions": len(boards), "visits": VISITS, "batch": cfg.batch,
                "amp": ev.amp, "scaling_1_to_2_threads": round(rates[2][0] / rates[1][0], 3),
-               "value_only_rate": round(value_only[0], 1),
-               "value_only_ratio": round(value_only[0] / value_only[1], 3)},
+               "cpu_ratio": round(rates[threads][2], 3), "value_only_rate": round(value_only[0], 1),
+               "value_only_ratio": round(value_only[0] / value_only[1], 3),
+               "value_only_cpu_ratio": round(value_only[2], 3)},
         lines=[f"search: {path.name}, {len(boards)} positions, {VISITS} visits each, batch {cfg.batch}, {fmt}"]
               + [f"  {n} thread(s): search {r[0]:.0f} visits/s, bare forward {r[1]:.0f} positions/s "
-                 f"(ratio {r[0] / r[1]:.2f})" for n, r in sorted(rates.items())]
+                 f"(ratio {r[0] / r[1]:.2f}, by CPU time {r[2]:.2f})" for n, r in sorted(rates.items())]
               + [f"  value net alone (mix 0), {threads} thread(s): search {value_only[0]:.0f} visits/s, "
-                 f"bare forward {value_only[1]:.0f} positions/s (ratio {value_only[0] / value_only[1]:.2f})"])
+                 f"bare forward {value_only[1]:.0f} positions/s (ratio {value_only[0] / value_only[1]:.2f}, "
+                 f"by CPU time {value_only[2]:.2f})"])

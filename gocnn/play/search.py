@@ -19,8 +19,13 @@ search first walks into it gets prior 0 and is never chosen.  Two passes end the
 player whose pass ended it wins only if it wins by Tromp-Taylor area both as the board stands
 and with the dead stones of the playout estimate removed (see :meth:`Search._finish`).
 
-Everything is deterministic for a given seed: the search is single-threaded Python, the net
-runs its batch with torch's own threads.
+Everything is deterministic for a given seed, whatever the thread count: the tree is walked by
+one Python thread, the net runs its batch with torch's own threads, and a batch's leaf playouts
+(their seeds drawn in leaf order) run in one compiled call that releases the GIL - on a worker
+thread beside the net's forward pass when the evaluator has two or more threads, else before it.
+Speed (issue 17, ``gocnn bench search``): the net's forward pass and the leaf playouts are most of
+a visit; the search pauses Python's cyclic garbage collector while it runs (see
+:class:`_CollectorPaused`).
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ import time
 from dataclasses import dataclass, field
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 
 import numpy as np
 from numba import njit
@@ -139,13 +143,14 @@ class Search:
         if cfg.dirichlet > 0 and not root.noised:
             self._add_noise(root)
             root.noised = True
-        with _collector_paused():
+        with _CollectorPaused() as collector:
             while root.visits < visits:
                 if deadline is not None and time.perf_counter() >= deadline:
                     break
                 if stop is not None and stop():
                     break
                 self.step(min(cfg.batch, visits - root.visits))
+                collector.tick()
         return root
 
     def step(self, batch: int) -> None:
@@ -408,18 +413,26 @@ def _leaf_playouts(starts, to_move, ko, seeds, komi, playouts, nb, dg):
     return out
 
 
-@contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off while the search runs (and back on after, if it
-    was on): the tree holds no reference cycles, refcounting frees what a search drops, and the
+class _CollectorPaused:
+    """Python's cyclic garbage collector off while a search runs, and back on after if it was
+    on: the tree holds no reference cycles, refcounting frees what a search drops, and the
     boards a search copies would otherwise set off collections that walk the whole heap (about
-    a tenth of a search's time on 19x19)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
+    a tenth of a search's time on 19x19).  A long search (analysis until stopped) still
+    collects the young generations once a second, for what other threads (a GUI) allocate."""
+
+    def __enter__(self) -> "_CollectorPaused":
+        self.was = gc.isenabled()
+        gc.disable()
+        self.since = time.perf_counter()
+        return self
+
+    def tick(self) -> None:
+        if self.was and time.perf_counter() - self.since > 1.0:
+            gc.collect(1)
+            self.since = time.perf_counter()
+
+    def __exit__(self, *exc) -> None:
+        if self.was:
             gc.enable()
 
 
