@@ -7,9 +7,11 @@ the default mix of value net and leaf playouts) runs ``VISITS`` simulations from
 real positions; ``rate`` is visits / second over all of them.  The peer: the same net's forward
 pass on ready planes of those positions, ``batch`` at a time, in the same number format (bf16
 autocast where :func:`gocnn.util.default_amp` says), ``VISITS`` positions a call like a search,
-the two called in turn so that load from elsewhere on the machine hits both alike.  ``ratio`` = ours / peer (the issue's goal:
-at least 0.7).  Before each thread count is timed, one short search and one forward pass run off
-the clock (numba's cache, oneDNN's kernels for the batch shapes).
+the two called in turn so that load from elsewhere on the machine hits both alike.  ``ratio`` =
+ours / peer (the issue's goal: at least 0.7; with the default mix every leaf also plays
+``leaf_playouts`` random games, which on 19x19 cost more than its share of the forward pass).
+Before each thread count is timed, one short search and one forward pass run off the clock
+(numba's cache, oneDNN's kernels for the batch shapes).
 
 ``sets.threads_1`` and ``sets.threads_2``: ours against the bare forward at 1 and 2 threads, with
 ``scaling`` (ours over ours at 1 thread).  ``value_only_rate`` / ``value_only_ratio``: the same
