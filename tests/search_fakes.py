@@ -4,6 +4,8 @@
 the prior to the liberties of chains with one or two liberties - where fights are) and values a
 position by the stones on the board, the mover's less the opponent's, squashed into (0, 1).  It
 knows nothing of life and death beyond what the search reads out, which is what the tests want.
+With ``ownership=True`` it also gives an ownership map: each stone owns its point (+1 Black's,
+-1 White's), empty points nobody's, so the score lead is the stone margin less komi.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from gocnn.model.evaluator import Evaluation, softmax_masked
 
 
 class MaterialEvaluator:
-    def __init__(self, tactical: bool = False, scale: float = 1.0):
+    def __init__(self, tactical: bool = False, scale: float = 1.0, ownership: bool = False):
         self.tactical = tactical
+        self.ownership = ownership
         self.scale = scale
         self.calls = 0
 
@@ -43,7 +46,8 @@ class MaterialEvaluator:
             margin = float((colors == BLACK).sum() - (colors == 3 - BLACK).sum())
             mover = margin if b.to_move == BLACK else -margin
             value = 1.0 / (1.0 + math.exp(-mover / self.scale))
-            out.append(Evaluation(softmax_masked(logits, mask), value, None))
+            own = ((colors == BLACK).astype(np.float32) - (colors == 3 - BLACK)) if self.ownership else None
+            out.append(Evaluation(softmax_masked(logits, mask), value, own))
         return out
 
     def evaluate_one(self, board, mask=None):

@@ -758,3 +758,28 @@ def test_bad_analyze_arguments_are_errors():
         -> \? syntax error: unknown argument foo
     """)
     assert not e.board.stones(BLACK)  # lz-genmove_analyze with bad arguments played nothing
+
+
+def test_kata_analyze_gives_each_move_its_searched_score_and_the_ownership():
+    """KataGo's kata-analyze with the shipped net searching on 9x9: every move line has the
+    KataGo fields, a score lead of its own (the search's, not one number for all), and
+    ``ownership true`` adds 81 values in [-1, 1] for the mover."""
+    import re
+
+    from gocnn.play.players import SearchPlayer
+
+    e = GtpEngine(SearchPlayer(visits=60, batch=4), scoring_playouts=16)
+    for cmd in ("boardsize 9", "clear_board", "play b e5", "play w c4"):
+        assert e.handle(cmd).startswith("=")
+    reply = e.handle("kata-analyze b 0 ownership true")  # interval 0: one line after --visits
+    assert reply.startswith("= \ninfo move ")
+    line = reply.split("\n")[1]
+    moves = re.findall(r"info move (\S+) visits (\d+) utility (\S+) winrate (\S+) scoreMean (\S+) "
+                       r"scoreStdev 0 scoreLead (\S+) scoreSelfplay \S+ prior (\S+) lcb (\S+) "
+                       r"utilityLcb \S+ order (\d+) pv", line)
+    assert len(moves) >= 2
+    leads = [float(m[5]) for m in moves]
+    assert all(float(m[4]) == float(m[5]) and -81 <= float(m[5]) <= 81 for m in moves)
+    assert len(set(leads)) > 1  # each move its own searched score
+    own = [float(x) for x in line.split(" ownership ")[1].split()]
+    assert len(own) == 81 and all(-1 <= x <= 1 for x in own)

@@ -81,6 +81,27 @@ def test_visit_counts_add_up():
     assert np.all(root.W <= root.N + 1e-9) and np.all(root.W >= 0)
 
 
+def test_every_move_gets_a_searched_score():
+    """With an ownership map at the leaves, each visit also backs up the leaf's score lead:
+    taking White's three stones (E2) is worth about 4 points more than passing, the root's
+    lead is the mean over every visit, and a net without ownership reports no score."""
+    board = Board.from_ascii(CAPTURE, to_move=BLACK, komi=0.5)
+    search = Search(MaterialEvaluator(tactical=True, ownership=True), SearchConfig(visits=300, batch=4, mix=0))
+    root = search.run(board)
+    assert root.C.sum() == root.visits == 300  # every visit brought a score
+    lead = {gtp(board, m.move): m.score_lead for m in search.infos()}
+    margin = 13 - 3 - 0.5  # Black's stones less White's, less komi, as the board stands
+    assert lead["E2"] >= margin + 3.5  # 3 stones off the board, one placed, whatever follows
+    if "pass" in lead:
+        assert lead["pass"] < lead["E2"]
+    infos = search.infos()
+    mean = sum(m.score_lead * m.visits for m in infos) / sum(m.visits for m in infos)
+    assert search.root_lead() == pytest.approx(mean)
+    plain = Search(MaterialEvaluator(tactical=True), SearchConfig(visits=50, batch=4, mix=0))
+    plain.run(board)
+    assert all(m.score_lead is None for m in plain.infos()) and plain.root_lead() is None
+
+
 def test_the_same_seed_gives_the_same_search():
     board = Board.from_ascii(CAPTURE, to_move=BLACK, komi=0)
     runs = []

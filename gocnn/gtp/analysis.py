@@ -12,11 +12,12 @@ What the figures are:
 * Each analysed turn gets a fresh :class:`~gocnn.play.players.SearchPlayer` search over the one
   loaded net (same query, same answer).  ``winrate``/``lcb``/``visits``/``prior``/``pv`` are the
   search's; ``rootInfo.visits`` is the sum of the moves' visits.
-* ``scoreLead`` of a move is the area margin that the ownership of the position after it
-  predicts (ownership summed, komi taken off): the net's ownership head, or random playouts
-  (:func:`gocnn.go.scoring.ownership`) for a net without one.  ``rootInfo.scoreLead`` and the
-  ``ownership`` array are the visit-weighted means over the searched moves, as the root's win
-  rate is.  ``scoreMean`` and ``scoreSelfplay`` repeat ``scoreLead``; ``utility`` is
+* ``scoreLead`` of a move is the searched score: the area margin that the net's ownership
+  predicts (ownership summed, komi taken off) at every position evaluated below the move,
+  averaged as its win rate is (``MoveInfo.score_lead``).  For a net without an ownership head it
+  is the margin of random playouts' ownership (:func:`gocnn.go.scoring.ownership`) of the
+  position after the move.  ``rootInfo.scoreLead`` and the ``ownership`` array are the
+  visit-weighted means over the searched moves, as the root's win rate is.  ``scoreMean`` and ``scoreSelfplay`` repeat ``scoreLead``; ``utility`` is
   ``2 * winrate - 1``.
 * Values are from Black's view unless ``overrideSettings.reportAnalysisWinratesAs`` says
   ``WHITE`` or ``SIDETOMOVE`` (KataGo's example config and KaTrain use ``BLACK``).
@@ -505,10 +506,14 @@ class AnalysisServer:
         moves = analysis.moves
         self._judge(board, [m.move for m in moves if m.move not in judged], judged)
         weights = np.array([m.visits for m in moves], np.float64) / analysis.visits
-        lead = own_sign * float(np.dot(weights, [judged[m.move][0] for m in moves]))
+        mover_sign = 1.0 if mover == BLACK else -1.0
+        black_leads = [mover_sign * m.score_lead if m.score_lead is not None else judged[m.move][0]
+                       for m in moves]  # the searched lead, or the judged position's
+        lead = own_sign * float(np.dot(weights, black_leads))
         no_pass = any(r.color == mover and r.avoid_pass and not r.allow for r in job.restrictions)
         shown = [m for m in moves if not (m.move is None and no_pass)]
-        infos = [self._move_info(job, m, i, sign, own_sign * judged[m.move][0],
+        black_lead = dict(zip([m.move for m in moves], black_leads))
+        infos = [self._move_info(job, m, i, sign, own_sign * black_lead[m.move],
                                  own_sign * judged[m.move][1]) for i, m in enumerate(shown)]
         winrate = _view(analysis.winrate, sign)
         out = {"id": job.id, "turnNumber": job.turn, "isDuringSearch": during, "moveInfos": infos,

@@ -706,7 +706,8 @@ class GtpEngine:
             v = self._gtp(m.move)
             pv = " ".join(self._gtp(p) for p in m.pv)
             if kata:
-                lead = analysis.score_lead if analysis.score_lead is not None else 0.0
+                lead = m.score_lead if m.score_lead is not None else (
+                    analysis.score_lead if analysis.score_lead is not None else 0.0)
                 parts.append(f"info move {v} visits {m.visits} utility {2 * m.winrate - 1:.6f} "
                              f"winrate {m.winrate:.6f} scoreMean {lead:.2f} scoreStdev 0 scoreLead {lead:.2f} "
                              f"scoreSelfplay {lead:.2f} prior {m.prior:.6f} lcb {max(0.0, m.lcb):.6f} "

@@ -36,7 +36,7 @@ class Analysis:
     visits: int
     winrate: float | None  # the mover's chance of winning
     ownership: np.ndarray | None  # Black's, per point
-    score_lead: float | None  # the mover's expected lead in points (from the ownership), or None
+    score_lead: float | None  # the mover's searched lead in points (from the ownership), or None
     to_move: int
 
 
@@ -122,11 +122,8 @@ class SearchPlayer(NetPolicy):
             return None
         moves = search.infos(root)
         own = root.ownership
-        lead = None
-        if own is not None:
-            from gocnn.go.scoring import area_lead
-            black_lead = area_lead(own, board.komi)
-            lead = black_lead if board.to_move == BLACK else -black_lead
+        black_lead = search.root_lead(root)  # the searched lead (the net's ownership, averaged)
+        lead = None if black_lead is None else (black_lead if board.to_move == BLACK else -black_lead)
         return Analysis(moves, sum(m.visits for m in moves), search.root_value(root), own, lead, board.to_move)
 
     # -------------------------------------------------------------- the move

@@ -11,7 +11,9 @@ visited)``: first-play urgency), adds a virtual loss on the way so the next walk
 batch goes elsewhere, and stops at a position not yet evaluated or at the end of the game.  Up
 to ``batch`` such leaves go to the net in one call; each gets its value - the net's, mixed with
 random playouts by ``mix`` as AlphaGo mixed value net and rollouts, or playouts alone for a net
-without a value head - and it is backed up along its path.
+without a value head - and it is backed up along its path, with the leaf's score lead (the area
+margin of the net's ownership, or the count of a finished game), so each move also has a
+searched score (``MoveInfo.score_lead``, KataGo's ``scoreLead``).
 
 Rules are priors, not vetoes: candidates are the empty points that do not fill one of the
 mover's own eyes, plus pass; a move found illegal (suicide, ko, positional superko) when the
@@ -42,7 +44,7 @@ import numpy as np
 from numba import njit
 
 from gocnn.go.board import BLACK, EMPTY, Board, neighbour_arrays
-from gocnn.go.scoring import RESPOND, SELF_ATARI_MIN, _playouts
+from gocnn.go.scoring import RESPOND, SELF_ATARI_MIN, _playouts, area_lead
 
 PASS = -1
 # AlphaGo's half-and-half mix of value net and rollouts.  With the shipped v6 net (value Brier
@@ -74,10 +76,13 @@ class Node:
     prior: np.ndarray | None = None
     N: np.ndarray | None = None
     W: np.ndarray | None = None
+    S: np.ndarray | None = None  # Black's score lead summed over each move's scored visits
+    C: np.ndarray | None = None  # ... and how many visits brought a score
     children: list = field(default_factory=list)
     value: float | None = None  # the evaluation of this position, to move's view
     terminal: bool = False
     ownership: np.ndarray | None = None  # Black's, from the net (or the estimate at the end)
+    lead: float | None = None  # Black's score lead here: the ownership's area margin, or the count
     own_policy: bool = True
     noised: bool = False  # root noise added (self-play), once per node
 
@@ -103,6 +108,7 @@ class MoveInfo:
     prior: float
     lcb: float
     pv: list  # flat points / None, this move first
+    score_lead: float | None = None  # the mover's lead after this move, averaged over its subtree
 
 
 class Search:
@@ -115,6 +121,7 @@ class Search:
         self.prng = random.Random(config.seed)
         self.root: Node | None = None
         self.evals = 0  # positions sent to the net (for the bench)
+        self.scored = False  # the net gives ownership, so visits back up a score lead
 
     # -------------------------------------------------------------- the tree
     def set_position(self, board: Board) -> Node:
@@ -174,7 +181,7 @@ class Search:
         path = []
         while True:
             if node.terminal:
-                self._backup(path, node.value)
+                self._backup(path, node.value, node.lead)
                 return path, None
             if not node.expanded:
                 return path, node
@@ -236,6 +243,7 @@ class Search:
         node.terminal = True
         node.value = 0.5 if passer == 0 else float(passer < 0)  # to the player to move
         node.ownership = est.ownership
+        node.lead = float(est.score.margin)
 
     # -------------------------------------------------------------- evaluation and backup
     def _evaluate(self, leaves) -> None:
@@ -251,6 +259,7 @@ class Search:
             playouts = self._playouts(boards, colors, beside=getattr(self.evaluator, "threads", 1) >= 2)
         evals = self.evaluator.evaluate(boards, list(masks))
         self.evals += len(boards)
+        self.scored = self.scored or any(ev.ownership is not None for ev in evals)
         wins = playouts.result() if playouts is not None else self._playouts(
             [b for b, ev in zip(boards, evals) if ev.value is None],
             colors[[ev.value is None for ev in evals]]).result()
@@ -261,7 +270,7 @@ class Search:
             if mix > 0 or ev.value is None:
                 black_win, k = wins[k], k + 1
             leaf.value = self._leaf_value(leaf.board, ev.value, black_win)
-            self._backup(path, leaf.value)
+            self._backup(path, leaf.value, leaf.lead)
 
     def _expand(self, leaf: Node, ev, mask: np.ndarray) -> None:
         """The leaf's candidate arrays from the net's policy over ``mask``."""
@@ -276,8 +285,12 @@ class Search:
         leaf.prior = np.append(prior * (1 - pass_prior) / max(prior.sum(), 1e-12), pass_prior)
         leaf.N = np.zeros(len(leaf.moves), np.int64)
         leaf.W = np.zeros(len(leaf.moves), np.float64)
+        leaf.S = np.zeros(len(leaf.moves), np.float64)
+        leaf.C = np.zeros(len(leaf.moves), np.int64)
         leaf.children = [None] * len(leaf.moves)
         leaf.ownership = ev.ownership
+        if ev.ownership is not None:
+            leaf.lead = area_lead(ev.ownership, leaf.board.komi)
         leaf.own_policy = ev.own_policy
 
     def _mix(self) -> float:
@@ -312,12 +325,16 @@ class Search:
             value += mix * (black_win if board.to_move == BLACK else 1.0 - black_win)
         return float(value)
 
-    def _backup(self, path, value: float) -> None:
+    def _backup(self, path, value: float, lead: float | None = None) -> None:
         """``value`` is the leaf's, to its mover; each step up flips it.  The virtual loss
-        already counted the visit, so only the win is added."""
+        already counted the visit, so only the win is added; ``lead`` (Black's score lead at
+        the leaf, None where the net has no ownership head) is summed the same way."""
         for node, i in reversed(path):
             value = 1.0 - value
             node.W[i] += value
+            if lead is not None and self.scored:  # a finished game's count only beside the net's
+                node.S[i] += lead
+                node.C[i] += 1
 
     def _revert(self, path) -> None:
         for node, i in path:
@@ -343,9 +360,20 @@ class Search:
                 break
             q = float(root.W[i] / n)
             lcb = q - 1.96 * math.sqrt(max(q * (1 - q), 0.01) / n)
+            lead = None
+            if root.C is not None and root.C[i] > 0:
+                lead = float(root.S[i] / root.C[i]) * (1.0 if root.board.to_move == BLACK else -1.0)
             out.append(MoveInfo(_as_move(root.moves[i]), n, q, float(root.prior[i]), lcb,
-                                _pv(root, int(i), pv_length)))
+                                _pv(root, int(i), pv_length), lead))
         return out
+
+    def root_lead(self, root: Node | None = None) -> float | None:
+        """Black's score lead at the root: the mean over every scored visit below it (None
+        before any, or where the net has no ownership head)."""
+        root = root or self.root
+        if root is None or root.C is None or root.C.sum() == 0:
+            return root.lead if root is not None else None
+        return float(root.S.sum() / root.C.sum())
 
     def root_value(self, root: Node | None = None) -> float | None:
         """The root player's chance of winning: the visit-weighted mean of its moves' values."""
