@@ -141,7 +141,8 @@ def _score_with(scorer: GtpClient, board: Board, timeout: float) -> str:
     scorer.send(f"boardsize {board.size}", timeout)
     scorer.send("clear_board", timeout)
     scorer.send(f"komi {board.komi:g}", timeout)
-    for color, point in board.moves:
+    placed = [(c, p) for kind, c, points in board.history if kind == "setup" for p in points]
+    for color, point in placed + board.moves:  # handicap stones as moves of their own, then the game
         move = coords.to_gtp(coords.from_flat(point, board.size) if point is not None else None, board.size)
         ok, text = scorer.send(f"play {COLOR_WORD[color]} {move}", timeout)
         if not ok:
