@@ -44,7 +44,7 @@ import numpy as np
 from numba import njit
 
 from gocnn.go.board import BLACK, EMPTY, Board, neighbour_arrays
-from gocnn.go.scoring import RESPOND, SELF_ATARI_MIN, _playouts, area_lead
+from gocnn.go.scoring import _leaf_playouts, area_lead
 
 PASS = -1
 # AlphaGo's half-and-half mix of value net and rollouts.  With the shipped v6 net (value Brier
@@ -424,20 +424,6 @@ def _candidate_kernel(colors, to_move, nb, dg, nd):
                 if q >= 0 and colors[i, q] == 3 - me:
                     bad += 1
             out[i, p] = bad > 0 if nd[p] < 4 else bad > 1
-    return out
-
-
-@njit(cache=True, nogil=True)
-def _leaf_playouts(starts, to_move, ko, seeds, komi, playouts, nb, dg):
-    """Black's win fraction over ``playouts`` random games from each start position: the
-    playouts of :func:`gocnn.go.scoring.ownership` (same kernel, same seed use), one call for
-    a batch of leaves that releases the GIL while it runs."""
-    n = starts.shape[0]
-    out = np.zeros(n, np.float64)
-    for i in range(n):
-        _, wins = _playouts(starts[i], to_move[i], ko[i], nb, dg, playouts, seeds[i], komi[i],
-                            SELF_ATARI_MIN, RESPOND)
-        out[i] = wins / playouts
     return out
 
 
