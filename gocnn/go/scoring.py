@@ -138,9 +138,9 @@ def _libs_after(p, player, color, head, nxt, nb, plibs, lsum, lsq, seen, stamp):
     ``p`` adds the liberties left in its pseudo-liberties once ``p`` and the one liberty
     already counted are taken out: none, one (all the rest the same point) or more.
 
-    While ``LEGACY_LIBERTY_COUNT`` is on, a move with fewer than two empty neighbours that
-    touches both an opponent chain (not in atari) and an own one is counted by
-    :func:`_libs_after_legacy` instead, as the playouts always have counted it (one liberty
+    While ``LEGACY_LIBERTY_COUNT`` is on, a move that touches both an opponent chain (not in
+    atari) and an own one and has fewer than two liberties by this count is counted again by
+    :func:`_libs_after_legacy`, as the playouts always have counted it (one liberty
     too many at times, see there), so that the estimates stay bit for bit what they were."""
     count = 0
     known = -1
@@ -161,8 +161,6 @@ def _libs_after(p, player, color, head, nxt, nb, plibs, lsum, lsq, seen, stamp):
             mine = True
     if count >= 2:
         return 2
-    if LEGACY_LIBERTY_COUNT and probed and mine:
-        return _libs_after_legacy(p, player, color, nxt, nb, seen, stamp)
     for k in range(4):
         q = nb[p, k]
         if q < 0:
@@ -194,6 +192,8 @@ def _libs_after(p, player, color, head, nxt, nb, plibs, lsum, lsq, seen, stamp):
         if count >= 2:
             return 2
         known = s // n
+    if LEGACY_LIBERTY_COUNT and probed and mine:  # it never counts fewer: only below 2 can it differ
+        return _libs_after_legacy(p, player, color, nxt, nb, seen, stamp)
     return count
 
 
