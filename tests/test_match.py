@@ -25,7 +25,7 @@ def gocnn_cmd(*args: str) -> str:
 
 @pytest.mark.gnugo
 def test_full_game_against_gnugo_both_engines_agree_on_the_score(gnugo, tiny_net, tmp_path):
-    gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules"
+    gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules --seed 1"  # the same game every run
     games, summary = run_match(gocnn_cmd("--model", str(tiny_net), "--resign", "1", "--visits", "1"), gnu,
                                games=1, size=9, komi=7.5, out=tmp_path, move_time=120)
     g = games[0]
@@ -46,7 +46,7 @@ def test_a_full_game_with_search_on_both_engines_agree_on_the_score(gnugo, tmp_p
     from gocnn.model import plays_size, read_config
     from gocnn.model import default_model_path
     size = 9 if plays_size(read_config(default_model_path()), 9) else 19  # v1-v5 nets play 19x19 only
-    gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules"
+    gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules --seed 1"  # the same game every run
     games, _ = run_match(gocnn_cmd("--resign", "1", "--visits", "16"), gnu, games=1, size=size, komi=7.5,
                          out=tmp_path, move_time=120)
     g = games[0]
