@@ -49,6 +49,26 @@ def _xorshift(state):
 
 
 @njit(cache=True, _nrt=False, inline="always")
+def _liberty(h, q, sign, plibs, lsum, lsq):
+    """Add (``sign`` 1) or take away (-1) the liberty ``q`` of the chain headed by ``h``: its
+    count, sum and sum of squares (which tell an atari and where its last liberty is)."""
+    plibs[h] += sign
+    lsum[h] += sign * q
+    lsq[h] += sign * q * q
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _lone(p, head, nxt, size_of, plibs, lsum, lsq):
+    """Make ``p`` a chain of its own with no liberties counted yet."""
+    head[p] = p
+    nxt[p] = p
+    size_of[p] = 1
+    plibs[p] = 0
+    lsum[p] = 0
+    lsq[p] = 0
+
+
+@njit(cache=True, _nrt=False, inline="always")
 def _in_atari(h, plibs, lsum, lsq):
     """Whether the chain headed by ``h`` has exactly one liberty (it is then ``lsum[h] //
     plibs[h]``)."""
@@ -298,9 +318,7 @@ def _start_chains(start, nb, head, nxt, size_of, plibs, lsum, lsq, empties, wher
                 if q < 0:
                     break
                 if start[q] == 0:
-                    plibs[h] += 1
-                    lsum[h] += q
-                    lsq[h] += q * q
+                    _liberty(h, q, 1, plibs, lsum, lsq)
     return n_empty
 
 
@@ -416,12 +434,7 @@ def _play(start, to_move, ko0, nb, dg, n_playouts, seed, komi, sa_min, respond, 
             p = played
             # ---- place the stone
             color[p] = player
-            head[p] = p
-            nxt[p] = p
-            size_of[p] = 1
-            plibs[p] = 0
-            lsum[p] = 0
-            lsq[p] = 0
+            _lone(p, head, nxt, size_of, plibs, lsum, lsq)
             moved = empties[n_empty - 1]
             empties[where[p]] = moved
             where[moved] = where[p]
@@ -432,14 +445,9 @@ def _play(start, to_move, ko0, nb, dg, n_playouts, seed, komi, sa_min, respond, 
                 if q < 0:
                     break
                 if color[q] == 0:
-                    plibs[p] += 1
-                    lsum[p] += q
-                    lsq[p] += q * q
+                    _liberty(p, q, 1, plibs, lsum, lsq)
                 else:
-                    h = head[q]
-                    plibs[h] -= 1
-                    lsum[h] -= p
-                    lsq[h] -= p * p
+                    _liberty(head[q], p, -1, plibs, lsum, lsq)
             for k in range(4):
                 q = nb[p, k]
                 if q < 0:
@@ -480,12 +488,7 @@ def _play(start, to_move, ko0, nb, dg, n_playouts, seed, komi, sa_min, respond, 
                             break
             for i in range(n_removed):
                 s = removed[i]
-                head[s] = s
-                nxt[s] = s
-                size_of[s] = 1
-                plibs[s] = 0
-                lsum[s] = 0
-                lsq[s] = 0
+                _lone(s, head, nxt, size_of, plibs, lsum, lsq)
                 empties[n_empty] = s
                 where[s] = n_empty
                 n_empty += 1
@@ -494,10 +497,7 @@ def _play(start, to_move, ko0, nb, dg, n_playouts, seed, komi, sa_min, respond, 
                     if q < 0:
                         break
                     if color[q] != 0:
-                        h = head[q]
-                        plibs[h] += 1
-                        lsum[h] += s
-                        lsq[h] += s * s
+                        _liberty(head[q], s, 1, plibs, lsum, lsq)
             ko = -1
             if n_removed == 1 and size_of[head[p]] == 1 and _in_atari(head[p], plibs, lsum, lsq):
                 ko = removed[0]
