@@ -11,7 +11,6 @@ its share of the missing games.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 

@@ -93,23 +93,6 @@ def test_an_archive_is_not_read_as_one_game(tmp_path):
 
 
 # ---------------------------------------------------------------------- dead stones
-def test_estimate_dead_finds_a_lone_stone_and_spares_a_living_group():
-    board = Board.from_ascii("""
-        . . X . . O . . .
-        . . X . . O . . .
-        . X X . . O . . .
-        X X . . . O O O O
-        . X . X . O . . .
-        X X X X X O . X .
-        . . . . X O . . .
-        . . O . X O O O O
-        . . . . X O . . .
-    """)
-    dead = analysis.estimate_dead(board)
-    assert dead == {flat("H4"), flat("C2")}
-    assert analysis.estimate_dead(Board(9)) == set()
-
-
 def test_final_score_is_area_with_the_dead_removed():
     board = Board.from_ascii("""
         . . . . X O . . .
