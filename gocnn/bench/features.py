@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from gocnn.bench.harness import BenchResult, Figure, Spec, measure
 from gocnn.bench.replay import parse_replay_sgfmill
-from gocnn.bench.sources import files_per_source, records, sgf_sources
+from gocnn.bench.sources import games_to_measure, records
 
 SPEC = Spec(games=200, seconds=60.0, threaded=False, data=True)
 # one KGS and one Tygem archive (KGS-2017_05 is held out for evaluation and never read here)
@@ -30,13 +30,8 @@ def encode_all(files: list[bytes], name: str) -> int:
 
 
 def run(opts) -> BenchResult:
-    from gocnn.errors import GocnnError
     from gocnn.features import encode_game
-    sources = sgf_sources(opts.data, SHARED_ARCHIVES)
-    files = files_per_source(sources, opts.games)
-    recs = records(files)
-    if not recs:
-        raise GocnnError(f"no games to measure in {', '.join(map(str, sources))}")
+    sources, files, recs = games_to_measure(opts.data, SHARED_ARCHIVES, opts.games, records)
     positions = sum(1 for r in recs for _, p in r.moves if p is not None)
     for name in SETS:  # compile (or load from numba's cache) before timing
         encode_game(next(r for r in recs if r.moves), name)

@@ -6,7 +6,7 @@ positions are checked to agree."""
 from __future__ import annotations
 
 from gocnn.bench.harness import BenchResult, Figure, Spec, measure
-from gocnn.bench.sources import files_per_source, sgf_sources
+from gocnn.bench.sources import games_to_measure
 
 SPEC = Spec(games=2000, seconds=20.0, threaded=False, data=True)
 # A fixed subset of the shared archives: pro, KGS (with handicap games), Tom and Tygem games.
@@ -115,12 +115,7 @@ def final_position_mismatches(games) -> int:
 
 
 def run(opts) -> BenchResult:
-    from gocnn.errors import GocnnError
-    sources = sgf_sources(opts.data, SHARED_ARCHIVES)
-    files = files_per_source(sources, opts.games)
-    games = sgfmill_games(files)
-    if not games:
-        raise GocnnError(f"no games to measure in {', '.join(map(str, sources))}")
+    sources, files, games = games_to_measure(opts.data, SHARED_ARCHIVES, opts.games, sgfmill_games)
     moves = sum(len(m) for _, _, m in games)
     mismatches = final_position_mismatches(games)
     board = measure({"ours": lambda: replay_ours(games), "peer": lambda: replay_sgfmill(games)},

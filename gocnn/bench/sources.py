@@ -34,6 +34,19 @@ def files_per_source(sources: list[Path], games: int) -> list[bytes]:
     return out[:games]
 
 
+def games_to_measure(data: str | None, shared_archives: tuple[str, ...], games: int,
+                     read) -> tuple[list[Path], list[bytes], list]:
+    """The sources (:func:`sgf_sources`), their first ``games`` SGF files and ``read`` of them
+    (e.g. :func:`records`); raises GocnnError when that leaves nothing to measure."""
+    from gocnn.errors import GocnnError
+    sources = sgf_sources(data, shared_archives)
+    files = files_per_source(sources, games)
+    items = read(files)
+    if not items:
+        raise GocnnError(f"no games to measure in {', '.join(map(str, sources))}")
+    return sources, files, items
+
+
 def records(files: list[bytes]) -> list:
     """Every usable game in the files, parsed and replayed by :mod:`gocnn.go.sgf`."""
     from gocnn.go import sgf
