@@ -37,6 +37,14 @@ def atomic_write_bytes(path: str | Path, data: bytes, mode: int = 0o644) -> None
         raise
 
 
+def png_bytes(image) -> bytes:
+    """A Pillow image as PNG file bytes (for :func:`atomic_write_bytes`)."""
+    import io
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
 def atomic_write_text(path: str | Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 

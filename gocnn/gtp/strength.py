@@ -15,6 +15,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from gocnn import util
 from gocnn.errors import GocnnError
 from gocnn.gtp.match import run_match
 
@@ -86,7 +87,7 @@ def run_strength(cfg: StrengthConfig, progress=None) -> dict:
     report = {"config": asdict(cfg), "rows": rows}
     if out:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "strength.json").write_text(json.dumps(report, indent=1) + "\n")
+        util.atomic_write_text(out / "strength.json", json.dumps(report, indent=1) + "\n")
         plot(rows, out / "strength.png", title=f"{cfg.size}x{cfg.size}, komi {cfg.komi}")
         report["png"] = str(out / "strength.png")
     return report
@@ -131,9 +132,7 @@ def plot(rows: list[dict], path: Path, title: str = "") -> None:
             lo, hi = r["ci95"]
             d.line([x, y_of(lo), x, y_of(hi)], fill=colour)
             d.ellipse([x - 4, y_of(r["win_rate"]) - 4, x + 4, y_of(r["win_rate"]) + 4], fill=colour)
-    tmp = path.with_name(path.name + ".tmp.png")
-    img.save(tmp)
-    tmp.replace(path)
+    util.atomic_write_bytes(path, util.png_bytes(img))
 
 
 def table(rows: list[dict]) -> str:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from gocnn.errors import GocnnError
+from gocnn.util import atomic_write_bytes
 from gocnn.model.config import config_from_json, config_to_json, kind_of
 from gocnn.model.net import _unwrap, build_net
 
@@ -55,7 +54,7 @@ def _tensors_sha256(tensors: dict[str, torch.Tensor]) -> str:
 
 def save_model(path, net: nn.Module, config, facts: dict | None = None) -> None:
     """Write ``net``'s weights with ``config`` and ``facts`` to ``path`` atomically."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     path = Path(path)
     kind = kind_of(config)
@@ -69,17 +68,7 @@ def save_model(path, net: nn.Module, config, facts: dict | None = None) -> None:
         "facts": json.dumps(facts or {}, sort_keys=True, default=str),
         "tensors_sha256": _tensors_sha256(tensors),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata=metadata)
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(path, save(tensors, metadata=metadata))
 
 
 def read_metadata(path) -> dict[str, str]:

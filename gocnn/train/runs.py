@@ -27,7 +27,7 @@ import torch
 from gocnn.errors import GocnnError
 from gocnn.train import distributed
 from gocnn.train.config import TrainConfig
-from gocnn.util import atomic_write_json
+from gocnn.util import atomic_write_bytes, atomic_write_json, png_bytes
 
 CHECKPOINT = "checkpoint.safetensors"
 MODEL = "model.safetensors"
@@ -96,7 +96,7 @@ def resolve_data(data, run: Path) -> Path:
 # ---------------------------------------------------------------------- checkpoints
 def save_checkpoint(path: Path, net, opt, step: int, meta: dict) -> None:
     """Weights, optimizer state, step and RNG in one safetensors file, written atomically."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
     from gocnn.model import _unwrap
     tensors = {f"model.{k}": v.detach().cpu().contiguous().clone() for k, v in _unwrap(net).state_dict().items()}
     sd = opt.state_dict()
@@ -107,9 +107,7 @@ def save_checkpoint(path: Path, net, opt, step: int, meta: dict) -> None:
     tensors["rng.torch"] = torch.get_rng_state().clone()
     metadata = {"format": "gocnn-checkpoint", "step": str(step),
                 "param_groups": json.dumps(sd["param_groups"]), "meta": json.dumps(meta, sort_keys=True)}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, save(tensors, metadata=metadata))
 
 
 def load_checkpoint(path: Path, net, opt) -> tuple[int, dict]:
@@ -199,6 +197,4 @@ def plot_curves(rows: list[dict], path: Path) -> None:
     series("loss", (150, 150, 150), scale=8.0)
     series("top1", (40, 80, 220))
     series("val_top1", (220, 40, 40))
-    tmp = path.with_name(path.name + ".tmp.png")
-    img.save(tmp)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, png_bytes(img))
