@@ -14,7 +14,8 @@ from gocnn.play.policy import RandomPlayer
 from gocnn.errors import GocnnError
 from gocnn.tui import analysis
 from gocnn.tui.board_view import _fit, hoshi_points
-from gocnn.tui.sgfio import archive_games, game_to_sgf, load_sgf, parse_sgf, save_sgf
+from gocnn.go.sgf import history_to_sgf
+from gocnn.tui.sgfio import archive_games, load_sgf, parse_sgf, save_sgf
 
 
 def flat(v: str, size: int = 9) -> int:
@@ -52,8 +53,8 @@ def test_sgf_round_trip(tmp_path, size, moves, handicap):
 
 def test_sgf_text_has_the_game_facts():
     board = played(9, ["E5", "C3"])
-    text = game_to_sgf(board.history, 9, 6.5, black="You", white="gocnn", result="W+2.5",
-                       date=dt.date(2024, 5, 1)).decode()
+    text = history_to_sgf(board.history, 9, 6.5, black="You", white="gocnn", result="W+2.5",
+                          date=dt.date(2024, 5, 1).isoformat()).decode()
     for prop in ("SZ[9]", "KM[6.5]", "PB[You]", "PW[gocnn]", "RE[W+2.5]", "DT[2024-05-01]", ";B[ee]", ";W[cg]"):
         assert prop in text
 

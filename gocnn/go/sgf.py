@@ -560,29 +560,67 @@ def _count(stats: ReadStats, rec: GameRecord) -> None:
 
 
 # ---------------------------------------------------------------------- writing
+def history_to_sgf(history: Iterable[tuple], size: int, komi: float = 7.5, *, result: str | None = None,
+                   black: str | None = None, white: str | None = None, date=None,
+                   handicap: int = 0, comment: str | None = None, application: str = "gocnn") -> bytes:
+    """The one SGF writer: an FF[4] record (UTF-8) of a game as :attr:`Board.history` holds it -
+    ``("setup", colour, points)``, ``("turn", colour, None)`` and ``("move", colour, point or
+    None)`` entries.  Setup and turn entries before the first move become the root's AB/AW/AE and
+    PL; later ones go on the node before the next move (a position edited mid-game).  ``date``
+    is an ISO date string or a ``datetime.date``."""
+    if hasattr(date, "isoformat"):
+        date = date.isoformat()
+    game = new_sgf_game(size, komi, result=result, black=black, white=white, date=date,
+                        handicap=handicap, comment=comment, application=application)
+    node = game.get_root()
+    pending: dict[int, set] = {BLACK: set(), WHITE: set(), EMPTY: set()}
+    turn = None
+
+    def flush(target) -> None:
+        nonlocal turn
+        if pending[BLACK] or pending[WHITE]:
+            black_set, white_set, _ = target.get_setup_stones()
+            target.set_setup_stones(black_set | pending[BLACK], white_set | pending[WHITE],
+                                    pending[EMPTY] or None)
+        elif pending[EMPTY]:
+            target.set("AE", pending[EMPTY])
+        if turn is not None:
+            target.set("PL", "b" if turn == BLACK else "w")
+        for points in pending.values():
+            points.clear()
+        turn = None
+
+    for kind, color, arg in history:
+        if kind == "setup":
+            for p in arg:
+                rc = coords.from_flat(p, size)
+                for points in pending.values():
+                    points.discard(rc)
+                pending[color].add(rc)
+        elif kind == "turn":
+            turn = color
+        else:
+            flush(node)
+            node = game.extend_main_sequence()
+            node.set_move("b" if color == BLACK else "w", None if arg is None else coords.from_flat(arg, size))
+    flush(node)
+    return game.serialise()
+
+
 def game_to_sgf(size: int, moves: Iterable[tuple[int, int | None]], komi: float = 7.5,
                 setup: Iterable[tuple[int, Iterable[int]]] = (), result: str | None = None,
                 black: str | None = None, white: str | None = None, date: str | None = None,
                 handicap: int = 0, comment: str | None = None, application: str = "gocnn",
                 first_player: int | None = None) -> bytes:
-    """An FF[4] SGF record of one game (UTF-8)."""
-    game = new_sgf_game(size, komi, result=result, black=black, white=white, date=date,
-                        handicap=handicap, comment=comment, application=application)
-    root = game.get_root()
-    ab, aw, ae = set(), set(), set()
-    for color, points in setup:
-        target = {BLACK: ab, WHITE: aw, EMPTY: ae}[color]
-        for p in points:
-            target.add(coords.from_flat(p, size))
-    if ab or aw or ae:
-        root.set_setup_stones(ab, aw, ae)
-    if first_player is not None and (ab or aw):
-        root.set("PL", "b" if first_player == BLACK else "w")
-    node = root
-    for color, point in moves:
-        node = node.new_child()
-        node.set_move("b" if color == BLACK else "w", None if point is None else coords.from_flat(point, size))
-    return game.serialise()
+    """An FF[4] SGF record of one game given as setup stones and moves (through
+    :func:`history_to_sgf`); PL is written when ``first_player`` is given and stones are set up."""
+    setup = [(color, tuple(points)) for color, points in setup]
+    history: list[tuple] = [("setup", color, points) for color, points in setup]
+    if first_player is not None and any(points for color, points in setup if color != EMPTY):
+        history.append(("turn", first_player, None))
+    history += [("move", color, point) for color, point in moves]
+    return history_to_sgf(history, size, komi, result=result, black=black, white=white, date=date,
+                          handicap=handicap, comment=comment, application=application)
 
 
 def new_sgf_game(size: int, komi: float = 7.5, *, result: str | None = None, black: str | None = None,

@@ -577,19 +577,14 @@ class GtpEngine:
         return ""
 
     def sgf_text(self) -> str:
-        from gocnn.go.sgf import game_to_sgf
+        from gocnn.go.sgf import history_to_sgf
 
         b = self.board
-        setup, moves, first = [], [], None
-        for kind, color, arg in b.history:
-            if kind == "setup" and not moves:
-                setup.append((color, arg))
-            elif kind == "move":
-                moves.append((color, arg))
-            elif kind == "turn" and not moves:
-                first = color
-        data = game_to_sgf(b.size, moves, komi=b.komi, setup=setup, first_player=first,
-                           handicap=sum(len(a) for c, a in setup if c == BLACK) if first == WHITE else 0)
+        before = [(kind, color, arg) for kind, color, arg in b.history[:next(
+            (i for i, h in enumerate(b.history) if h[0] == "move"), len(b.history))]]
+        handicap = (sum(len(a) for kind, c, a in before if kind == "setup" and c == BLACK)
+                    if any(kind == "turn" and c == WHITE for kind, c, _ in before) else 0)
+        data = history_to_sgf(b.history, b.size, komi=b.komi, handicap=handicap)
         return data.decode("utf-8", "replace").strip()
 
     def printsgf(self, args: list[str]) -> str:

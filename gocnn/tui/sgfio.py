@@ -8,7 +8,6 @@ AB/AW/AE on the node before the next move.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from sgfmill import sgf
 
 from gocnn.go import coords
-from gocnn.go.board import BLACK, COLOR_LETTERS, EMPTY, WHITE, Board, IllegalMove
+from gocnn.go.board import BLACK, EMPTY, WHITE, Board, IllegalMove
 from gocnn.errors import GocnnError
 
 _COLOR_OF_LETTER = {"b": BLACK, "w": WHITE}
@@ -40,53 +39,12 @@ class GameRecord:
         return [(c, p) for kind, c, p in self.history if kind == "move"]
 
 
-def game_to_sgf(history: list[tuple], size: int, komi: float, *, black: str = "", white: str = "",
-                result: str = "", date: _dt.date | None = None, handicap: int = 0) -> bytes:
-    """The SGF (FF[4]) text of a game, as bytes."""
-    from gocnn.go.sgf import new_sgf_game
-
-    game = new_sgf_game(size, komi, result=result, black=black, white=white,
-                        date=date.isoformat() if date else None, handicap=handicap)
-    root = game.get_root()
-    rc = lambda p: coords.from_flat(p, size)  # noqa: E731
-    node = root
-    pending: dict[int, set] = {BLACK: set(), WHITE: set(), EMPTY: set()}
-    pending_turn = None
-
-    def flush(target) -> None:
-        nonlocal pending_turn
-        if pending[BLACK] or pending[WHITE]:
-            black_set, white_set, _ = target.get_setup_stones()
-            target.set_setup_stones(black_set | pending[BLACK], white_set | pending[WHITE],
-                                    pending[EMPTY] or None)
-        elif pending[EMPTY]:
-            target.set("AE", pending[EMPTY])
-        if pending_turn is not None:
-            target.set("PL", COLOR_LETTERS[pending_turn])
-        for s in pending.values():
-            s.clear()
-        pending_turn = None
-
-    for kind, color, arg in history:
-        if kind == "setup":
-            for p in arg:
-                for s in pending.values():
-                    s.discard(rc(p))
-                pending[color].add(rc(p))
-        elif kind == "turn":
-            pending_turn = color
-        else:
-            flush(node)
-            node = game.extend_main_sequence()
-            node.set_move(COLOR_LETTERS[color], None if arg is None else rc(arg))
-    flush(node)
-    return game.serialise()
-
-
 def save_sgf(path: str | Path, history: list[tuple], size: int, komi: float, **info) -> Path:
     """Write the game to ``path``; raises OSError."""
+    from gocnn.go.sgf import history_to_sgf
+
     path = Path(path).expanduser()
-    path.write_bytes(game_to_sgf(history, size, komi, **info))
+    path.write_bytes(history_to_sgf(history, size, komi, **info))
     return path
 
 
