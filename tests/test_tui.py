@@ -15,7 +15,7 @@ from gocnn.go.board import BLACK, WHITE, Board  # noqa: E402
 from gocnn.tui.app import GoApp  # noqa: E402
 from gocnn.tui.board_view import BoardView  # noqa: E402
 from gocnn.tui.screens import ConfirmScreen, GameSettings, HelpScreen, NewGameScreen, PathScreen  # noqa: E402
-from gocnn.tui.sgfio import GameRecord, load_sgf  # noqa: E402
+from gocnn.tui.sgfio import OpenedGame, load_sgf  # noqa: E402
 from test_tui_support import BlockingPlayer, ScriptedPlayer, sync  # noqa: E402
 
 SIZE = (100, 30)
@@ -59,11 +59,11 @@ async def click_point(pilot, vertex: str) -> None:
     await settle(pilot)
 
 
-def record(size: int, moves: list[str], komi: float = 7.5) -> GameRecord:
+def record(size: int, moves: list[str], komi: float = 7.5) -> OpenedGame:
     board = Board(size, komi=komi)
     for i, v in enumerate(moves):
         board.play(BLACK if i % 2 == 0 else WHITE, flat(v, size) if v != "pass" else None)
-    return GameRecord(size=size, komi=komi, history=list(board.history), black="B", white="W")
+    return OpenedGame(size=size, komi=komi, history=list(board.history), black="B", white="W")
 
 
 @sync
@@ -90,7 +90,7 @@ async def test_short_game_with_keys_and_clicks():
 @sync
 async def test_illegal_moves_are_refused_with_a_message():
     # White stones at A2 and B1: Black at A1 would be suicide
-    rec = GameRecord(size=9, komi=7.5, history=[("setup", WHITE, (flat("A2", 9), flat("B1", 9)))])
+    rec = OpenedGame(size=9, komi=7.5, history=[("setup", WHITE, (flat("A2", 9), flat("B1", 9)))])
     app = GoApp(ScriptedPlayer(["J9"]), record=rec)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -8,7 +8,7 @@ import pytest
 from gocnn.go import coords
 from gocnn.go.board import BLACK, WHITE, IllegalMove
 from gocnn.tui.session import GameSession, GameSettings
-from gocnn.tui.sgfio import GameRecord, load_sgf
+from gocnn.tui.sgfio import OpenedGame, load_sgf
 
 
 def flat(v: str, size: int = 9) -> int:
@@ -120,10 +120,10 @@ def test_resign_and_time():
     assert not game.tick(1.0)  # a finished game's clocks stand still
 
 
-def record(size: int, moves: list[str], black: str = "swedish2k", white: str = "swedish1k") -> GameRecord:
+def record(size: int, moves: list[str], black: str = "swedish2k", white: str = "swedish1k") -> OpenedGame:
     game = GameSession(GameSettings(size))
     play(game, *moves)
-    return GameRecord(size=size, komi=6.5, history=list(game.line), black=black, white=white, result="W+R")
+    return OpenedGame(size=size, komi=6.5, history=list(game.line), black=black, white=white, result="W+R")
 
 
 def test_a_record_opens_for_review_at_its_start():

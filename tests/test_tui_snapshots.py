@@ -13,7 +13,7 @@ pytest.importorskip("pytest_textual_snapshot")
 from gocnn.go import coords  # noqa: E402
 from gocnn.go.board import BLACK, WHITE, Board  # noqa: E402
 from gocnn.tui.app import GoApp  # noqa: E402
-from gocnn.tui.sgfio import GameRecord  # noqa: E402
+from gocnn.tui.sgfio import OpenedGame  # noqa: E402
 from test_tui_support import ScriptedPlayer, TableEvaluator  # noqa: E402
 
 GAMES = {
@@ -26,7 +26,7 @@ def app_with_game(size: int, player=None) -> GoApp:
     board = Board(size, komi=7.5)
     for i, v in enumerate(GAMES[size]):
         board.play(BLACK if i % 2 == 0 else WHITE, coords.to_flat(coords.from_gtp(v, size), size))
-    record = GameRecord(size=size, komi=7.5, history=list(board.history), black="Black", white="White")
+    record = OpenedGame(size=size, komi=7.5, history=list(board.history), black="Black", white="White")
     return GoApp(player or ScriptedPlayer(), record=record)
 
 

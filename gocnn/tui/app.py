@@ -35,7 +35,7 @@ from gocnn.tui import analysis
 from gocnn.tui.board_view import DEAD, STONE, BoardState, BoardView, _fit, board_dims
 from gocnn.tui.screens import ChooseGameScreen, ConfirmScreen, HelpScreen, NewGameScreen, PathScreen
 from gocnn.tui.session import LETTER, GameSession, GameSettings
-from gocnn.tui.sgfio import GameRecord, archive_games, is_archive, load_sgf, parse_sgf
+from gocnn.tui.sgfio import OpenedGame, archive_games, is_archive, load_sgf, parse_sgf
 from gocnn.tui.winrate import PositionView, view_after, view_of_analysis
 from gocnn.tui.winrate_view import WinrateState, WinrateView
 
@@ -90,7 +90,7 @@ class GoApp(App):
 
     def __init__(self, player=None, *, player_factory=None, size: int = 19, color: str = "black",
                  handicap: int = 0, komi: float | None = None, main_time: float | None = None,
-                 sgf_path: str | None = None, record: GameRecord | None = None,
+                 sgf_path: str | None = None, record: OpenedGame | None = None,
                  on_ready=None, seed: int | None = None, visits: int | None = None):
         super().__init__()
         self._rng = random.Random(seed)
@@ -302,7 +302,7 @@ class GoApp(App):
     def _center(self) -> int:
         return (self.board.size // 2) * self.board.size + self.board.size // 2
 
-    def _open_record(self, rec: GameRecord) -> None:
+    def _open_record(self, rec: OpenedGame) -> None:
         self._cancel_thinking()
         self._new_game(GameSession.from_record(rec, self.settings.color))
         message = (f"Opened a {rec.size}x{rec.size} game of {self.total_moves} moves: "

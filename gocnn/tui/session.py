@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gocnn.go.board import BLACK, COLOR_NAMES, WHITE, Board, opponent
-from gocnn.tui.sgfio import GameRecord, save_sgf
+from gocnn.tui.sgfio import OpenedGame, save_sgf
 from gocnn.tui.winrate import Drop, drops
 
 LETTER = {BLACK: "B", WHITE: "W"}
@@ -78,7 +78,7 @@ class GameSession:
         self.clear_result()
 
     @classmethod
-    def from_record(cls, rec: GameRecord, color: str = "black") -> "GameSession":
+    def from_record(cls, rec: OpenedGame, color: str = "black") -> "GameSession":
         """A record opened for review, shown at its start (``color``: the side the human would
         choose for a new game, kept in the settings)."""
         session = cls(GameSettings(rec.size, color, 0, rec.komi))  # the record has its own stones

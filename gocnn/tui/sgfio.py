@@ -22,8 +22,12 @@ _COLOR_OF_LETTER = {"b": BLACK, "w": WHITE}
 
 
 @dataclass
-class GameRecord:
-    """What an SGF file gives the UI: the board size and komi, the history and the names."""
+class OpenedGame:
+    """What an SGF file gives the UI: the board size and komi, the history and the names.
+
+    Not :class:`gocnn.go.sgf.GameRecord` (training data: root setup and moves, a game with
+    mid-game setup cut there): the UI replays a :attr:`Board.history`, edits included, and
+    reports the moves it could not replay in ``problems``."""
 
     size: int
     komi: float
@@ -48,7 +52,7 @@ def save_sgf(path: str | Path, history: list[tuple], size: int, komi: float, **i
     return path
 
 
-def parse_sgf(data: bytes) -> GameRecord:
+def parse_sgf(data: bytes) -> OpenedGame:
     """The main line of an SGF game.  Raises GocnnError for a file that is not SGF.
 
     Moves the rules refuse stop the replay there; they are reported in ``problems``."""
@@ -97,7 +101,7 @@ def parse_sgf(data: bytes) -> GameRecord:
         handicap = int(game.get_handicap() or 0)
     except ValueError:
         handicap = 0
-    return GameRecord(size=size, komi=float(komi), history=list(board.history),
+    return OpenedGame(size=size, komi=float(komi), history=list(board.history),
                       black=text("PB"), white=text("PW"), result=text("RE"), handicap=handicap,
                       problems=problems)
 
@@ -112,7 +116,7 @@ def is_archive(path: str | Path) -> bool:
     return named_like_one(Path(path).name)
 
 
-def load_sgf(path: str | Path) -> GameRecord:
+def load_sgf(path: str | Path) -> OpenedGame:
     """Read an SGF file; raises GocnnError (missing or unreadable file, an archive)."""
     path = Path(path).expanduser()
     if is_archive(path):
