@@ -205,6 +205,8 @@ def test_arena_json_keys(tmp_path, capsys):
 @pytest.mark.parametrize("command, argv, config", [
     ("gtp", ["--visits", "3", "--seed", "7", "--log", "x.log", "--device", "cpu"], "gocnn.gtp.engine:GtpConfig"),
     ("mnist train", ["--arch", "small", "--epochs", "2", "--threads", "1"], "gocnn.mnist:TrainConfig"),
+    ("match", ["--black", "b", "--white", "w", "--games", "3", "--alternate", "--max-moves", "50",
+               "--scorer", "s", "--out", "d", "--handicap", "2"], "gocnn.gtp.match:MatchConfig"),
 ])
 def test_every_option_reaches_the_frozen_config(command, argv, config):
     """The handler's config has a field for each option of its command (none is dropped on the

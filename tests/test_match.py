@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import save_tiny_net
 
-from gocnn.gtp.match import GtpClient, run_match, summarize, wilson, GameResult
+from gocnn.gtp.match import GameResult, GtpClient, MatchConfig, run_match, summarize, wilson
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,8 @@ def gocnn_cmd(*args: str) -> str:
 @pytest.mark.gnugo
 def test_full_game_against_gnugo_both_engines_agree_on_the_score(gnugo, tiny_net, tmp_path):
     gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules --seed 1"  # the same game every run
-    games, summary = run_match(gocnn_cmd("--model", str(tiny_net), "--resign", "1", "--visits", "1"), gnu,
-                               games=1, size=9, komi=7.5, out=tmp_path, move_time=120)
+    games, summary = run_match(MatchConfig(gocnn_cmd("--model", str(tiny_net), "--resign", "1", "--visits", "1"),
+                                           gnu, games=1, size=9, komi=7.5, out=tmp_path, move_time=120))
     g = games[0]
     assert g.reason == "two passes", g
     assert g.result[:2] in ("B+", "W+")
@@ -47,8 +47,8 @@ def test_a_full_game_with_search_on_both_engines_agree_on_the_score(gnugo, tmp_p
     from gocnn.model import default_model_path
     size = 9 if plays_size(read_config(default_model_path()), 9) else 19  # v1-v5 nets play 19x19 only
     gnu = f"{gnugo} --mode gtp --level 1 --chinese-rules --seed 1"  # the same game every run
-    games, _ = run_match(gocnn_cmd("--resign", "1", "--visits", "16"), gnu, games=1, size=size, komi=7.5,
-                         out=tmp_path, move_time=120)
+    games, _ = run_match(MatchConfig(gocnn_cmd("--resign", "1", "--visits", "16"), gnu, games=1, size=size,
+                                     komi=7.5, out=tmp_path, move_time=120))
     g = games[0]
     assert g.reason == "two passes", g
     assert g.engine_scores["A"] == g.engine_scores["B"] == g.result, g
@@ -91,9 +91,11 @@ def test_forfeits_time_and_illegal_moves(tmp_path):
         "    out = {'name': 'bad', 'version': '1', 'genmove': 'A1'}.get(w[0], '')\n"
         "    print('= ' + out + '\\n', flush=True)\n"
         "    if w[0] == 'quit': break\n")
-    games, _ = run_match(f"{sys.executable} {hang}", gocnn_cmd("--random"), games=1, size=5, move_time=1)
+    games, _ = run_match(MatchConfig(f"{sys.executable} {hang}", gocnn_cmd("--random"), games=1, size=5,
+                                     move_time=1))
     assert games[0].result == "W+T" and games[0].winner == "B"
-    games, _ = run_match(gocnn_cmd("--random"), f"{sys.executable} {bad}", games=2, size=5, move_time=30)
+    games, _ = run_match(MatchConfig(gocnn_cmd("--random"), f"{sys.executable} {bad}", games=2, size=5,
+                                     move_time=30))
     assert all(g.result.endswith("+F") and g.winner == "A" for g in games), games
 
 
@@ -127,8 +129,8 @@ def test_handicap_game_gnugo_takes_black_with_four_stones(gnugo, tmp_path):
     from sgfmill import sgf as sgfmill_sgf
 
     gnu = f"{gnugo} --mode gtp --level 0 --chinese-rules"
-    games, _ = run_match(gnu, gocnn_cmd("--random"), games=1, size=9, komi=0.5, handicap=4,
-                         out=tmp_path, scorer=gnu, move_time=60)
+    games, _ = run_match(MatchConfig(gnu, gocnn_cmd("--random"), games=1, size=9, komi=0.5, handicap=4,
+                                     out=tmp_path, scorer=gnu, move_time=60))
     g = games[0]
     assert g.result[:2] in ("B+", "W+") and "refused" not in g.reason and "answered" not in g.reason, g
     game = sgfmill_sgf.Sgf_game.from_bytes((tmp_path / "game-0001.sgf").read_bytes())
@@ -142,4 +144,4 @@ def test_handicap_game_gnugo_takes_black_with_four_stones(gnugo, tmp_path):
 def test_bad_handicap_is_refused_before_any_engine_starts():
     from gocnn.errors import GocnnError
     with pytest.raises(GocnnError, match="handicap"):
-        run_match("no-such-engine", "no-such-engine", games=1, size=9, handicap=1)
+        run_match(MatchConfig("no-such-engine", "no-such-engine", games=1, size=9, handicap=1))

@@ -101,10 +101,11 @@ def cmd_analysis(args) -> int:
 
 
 def cmd_match(args) -> int:
-    """``gocnn match``: each game's result as it ends (stderr with --json), then the summary."""
+    """``gocnn match``: the options -> :class:`gocnn.gtp.match.MatchConfig` -> the referee; each
+    game's result as it ends (stderr with --json), then the summary."""
     from dataclasses import asdict
 
-    from gocnn.gtp.match import run_match
+    from gocnn.gtp.match import MatchConfig, run_match
 
     def progress(r) -> None:
         extra = f" (engines: {', '.join(f'{k} {v}' for k, v in r.engine_scores.items())})" if r.engine_scores else ""
@@ -112,11 +113,10 @@ def cmd_match(args) -> int:
               f"after {r.moves} moves, {r.reason}{extra}", file=sys.stderr if args.json else sys.stdout,
               flush=True)
 
-    results, summary = run_match(args.black, args.white, args.games, size=args.size, komi=args.komi,
-                                 alternate=args.alternate, max_moves=args.max_moves,
-                                 move_time=args.move_time, scorer=args.scorer, out=args.out,
-                                 progress=progress, handicap=args.handicap)
-    summary.update({"size": args.size, "komi": args.komi, "handicap": args.handicap, "games_detail": [asdict(r) for r in results]})
+    cfg = config_from(MatchConfig, args)
+    results, summary = run_match(cfg, progress=progress)
+    summary.update({"size": cfg.size, "komi": cfg.komi, "handicap": cfg.handicap,
+                    "games_detail": [asdict(r) for r in results]})
     return report(args, summary, _print_match)
 
 

@@ -311,27 +311,55 @@ def summarize(games: list[GameResult], names: dict[str, str]) -> dict:
 
 
 # ---------------------------------------------------------------------- the command
-def run_match(black: str, white: str, games: int, size: int = 19, komi: float = 7.5,
-              alternate: bool = False, max_moves: int | None = None, move_time: float = 60.0,
-              scorer: str | None = None, out: str | Path | None = None,
-              progress=None, handicap: int = 0) -> tuple[list[GameResult], dict]:
-    """Play the match; return every game and the summary.  Engine A is ``black`` (it plays
-    White in odd games with ``alternate``), engine B is ``white``; with ``handicap`` whoever
-    has Black gets that many stones."""
-    coords.check_size(size)
-    if handicap:
+@dataclass(frozen=True)
+class MatchConfig:
+    """``gocnn match``'s options.  Engine A is ``black`` (it plays White in odd games with
+    ``alternate``), engine B is ``white``; with ``handicap`` whoever has Black gets that many
+    stones."""
+    black: str
+    white: str
+    games: int = 1
+    size: int = 19
+    komi: float = 7.5
+    alternate: bool = False
+    max_moves: int | None = None  # None: 3 x points
+    move_time: float = 60.0       # seconds allowed per move
+    scorer: str | None = None     # a GTP engine that scores (final_score)
+    out: str | Path | None = None  # each game as SGF here
+    handicap: int = 0
+
+
+def _check(cfg: MatchConfig) -> None:
+    coords.check_size(cfg.size)
+    if cfg.handicap:
         from gocnn.go.board import handicap_points
         try:
-            handicap_points(size, handicap)
+            handicap_points(cfg.size, cfg.handicap)
         except ValueError as exc:
             raise GocnnError(f"--handicap: {exc}") from None
-    if games < 1:
+    if cfg.games < 1:
         raise GocnnError("--games must be at least 1")
-    max_moves = max_moves or 3 * size * size
-    out_dir = Path(out) if out else None
+
+
+def _write_sgf(path: Path, cfg: MatchConfig, board: Board, result: GameResult, black: str, white: str) -> None:
+    from gocnn.go.board import handicap_points
+    from gocnn.go.sgf import game_to_sgf
+
+    setup = [(BLACK, handicap_points(cfg.size, cfg.handicap))] if cfg.handicap else []
+    path.write_bytes(game_to_sgf(cfg.size, board.moves, komi=cfg.komi, result=result.result,
+                                 black=black, white=white, comment=result.reason, setup=setup,
+                                 handicap=cfg.handicap, first_player=WHITE if cfg.handicap else None))
+
+
+def run_match(cfg: MatchConfig, progress=None) -> tuple[list[GameResult], dict]:
+    """Play the match; return every game and the summary.  ``progress(result)`` is called as
+    each game ends."""
+    _check(cfg)
+    max_moves = cfg.max_moves or 3 * cfg.size * cfg.size
+    out_dir = Path(cfg.out) if cfg.out else None
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
-    commands = {"A": black, "B": white}
+    commands = {"A": cfg.black, "B": cfg.white}
     clients: dict[str, GtpClient] = {}
     scorer_client = None
     results: list[GameResult] = []
@@ -339,31 +367,24 @@ def run_match(black: str, white: str, games: int, size: int = 19, komi: float = 
         for label in ("A", "B"):
             clients[label] = GtpClient(commands[label], label)
         names = {label: clients[label].name for label in clients}
-        if scorer:
-            scorer_client = GtpClient(scorer, "scorer")
-        for g in range(games):
-            swap = alternate and g % 2 == 1
+        if cfg.scorer:
+            scorer_client = GtpClient(cfg.scorer, "scorer")
+        for g in range(cfg.games):
+            swap = cfg.alternate and g % 2 == 1
             labels = {BLACK: "B" if swap else "A", WHITE: "A" if swap else "B"}
             for label in ("A", "B"):  # an engine that died or hung last game is started afresh
                 if clients[label].proc.poll() is not None or getattr(clients[label], "_stale", False):
                     clients[label].close()
                     clients[label] = GtpClient(commands[label], label)
             engines = {c: clients[labels[c]] for c in (BLACK, WHITE)}
-            result, board = play_game(engines, labels, size, komi, max_moves, move_time,
-                                      scorer_client, number=g + 1, handicap=handicap)
+            result, board = play_game(engines, labels, cfg.size, cfg.komi, max_moves, cfg.move_time,
+                                      scorer_client, number=g + 1, handicap=cfg.handicap)
             if result.result.endswith("+T") or result.result.endswith("+F"):
                 for label in ("A", "B"):
                     clients[label]._stale = True
             if out_dir:
-                from gocnn.go.board import handicap_points
-                from gocnn.go.sgf import game_to_sgf
-
                 path = out_dir / f"game-{g + 1:04d}.sgf"
-                setup = [(BLACK, handicap_points(size, handicap))] if handicap else []
-                path.write_bytes(game_to_sgf(size, board.moves, komi=komi, result=result.result,
-                                             black=names[labels[BLACK]], white=names[labels[WHITE]],
-                                             comment=result.reason, setup=setup, handicap=handicap,
-                                             first_player=WHITE if handicap else None))
+                _write_sgf(path, cfg, board, result, names[labels[BLACK]], names[labels[WHITE]])
                 result.sgf = str(path)
             results.append(result)
             if progress:

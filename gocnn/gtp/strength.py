@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gocnn import util
 from gocnn.errors import GocnnError
-from gocnn.gtp.match import run_match
+from gocnn.gtp.match import MatchConfig, run_match
 
 DEFAULT_OPPONENT = "/usr/games/gnugo --mode gtp --level 10 --chinese-rules"  # area scoring, as the referee
 
@@ -79,8 +79,9 @@ def run_strength(cfg: StrengthConfig, progress=None) -> dict:
     rows = []
     for kind, visits, against, other, games in plan:
         sgf_dir = out / f"{kind}-{visits}" if out else None
-        _, summary = run_match(engine_command(cfg, visits), other, games, size=cfg.size, komi=cfg.komi,
-                               alternate=True, move_time=cfg.move_time, out=sgf_dir)
+        match = MatchConfig(engine_command(cfg, visits), other, games, size=cfg.size, komi=cfg.komi,
+                            alternate=True, move_time=cfg.move_time, out=sgf_dir)
+        _, summary = run_match(match)
         rows.append(_row(kind, visits, against, summary))
         if progress:
             progress(rows[-1])
