@@ -12,6 +12,7 @@ its share of the missing games.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from gocnn.errors import GocnnError
@@ -19,7 +20,7 @@ from gocnn.play.game import Net, game_seed, play_games, specs_for
 
 from gocnn import util
 
-__all__ = ["game_path", "game_seed", "specs_for", "missing_games", "run_selfplay"]
+__all__ = ["game_path", "game_seed", "specs_for", "missing_games", "SelfplayConfig", "run_selfplay"]
 
 
 def game_path(out: Path, index: int) -> Path:
@@ -54,28 +55,79 @@ def _worker(job: dict, queue) -> None:
                max_moves=job.get("max_moves"), batch=job["batch"], on_done=done, visits=job.get("visits", 1))
 
 
-def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: float = 7.5,
-                 temperature: float = 1.0, random_opening: int = 0, workers: int = 1, batch: int = 64,
-                 seed: int = 0, max_moves: int | None = None, device: str | None = None,
-                 progress: bool = True, visits: int = 1) -> dict:
-    """Play the missing games of ``out`` (0 .. games-1); return a summary."""
+@dataclass(frozen=True)
+class SelfplayConfig:
+    """``gocnn selfplay``'s options (and two the command leaves at their defaults)."""
+    model: str | Path | None  # None: the shipped net
+    out: str | Path
+    games: int
+    opponent: str | Path | None = None  # a second net: the nets alternate colours
+    size: int = 19
+    komi: float = 7.5
+    temperature: float = 1.0
+    random_opening: int = 0
+    workers: int = 1
+    batch: int = 64      # games advanced together per forward pass
+    visits: int = 1      # search simulations a move (1: the policy alone)
+    seed: int = 0
+    max_moves: int | None = None  # None: the runner's cap
+    device: str | None = None     # None: cuda when there is one, else cpu
+
+
+def _check(cfg: SelfplayConfig) -> None:
     from gocnn.go.coords import check_size
+
+    check_size(cfg.size)
+    if cfg.games < 1:
+        raise GocnnError("--games must be at least 1")
+    if cfg.workers < 1:
+        raise GocnnError("--workers must be at least 1")
+    if cfg.temperature < 0:
+        raise GocnnError("--temperature must be >= 0")
+
+
+def _run_workers(job: dict, todo: list[int], workers: int, note) -> None:
+    """``todo`` shared out among ``workers`` processes; ``note`` of each game as it ends."""
+    import multiprocessing as mp
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    procs = []
+    for w in range(workers):
+        share = todo[w::workers]
+        if share:
+            p = ctx.Process(target=_worker, args=(dict(job, indices=share, threads=1), q))
+            p.start()
+            procs.append(p)
+    got = 0
+    while got < len(todo):
+        try:
+            item = q.get(timeout=5)
+        except Exception:
+            if not any(p.is_alive() for p in procs):
+                break
+            continue
+        got += 1
+        note(item)
+    for p in procs:
+        p.join()
+    bad = [p.exitcode for p in procs if p.exitcode]
+    if bad:
+        raise GocnnError(f"a self-play worker failed (exit code {bad[0]}); rerun to fill in the rest")
+
+
+def run_selfplay(cfg: SelfplayConfig, progress: bool = True) -> dict:
+    """Play the missing games of ``cfg.out`` (0 .. games-1); return a summary.  ``progress``:
+    a progress bar on stderr."""
     from gocnn.model import resolve_model_path
 
-    check_size(size)
-    if games < 1:
-        raise GocnnError("--games must be at least 1")
-    if workers < 1:
-        raise GocnnError("--workers must be at least 1")
-    if temperature < 0:
-        raise GocnnError("--temperature must be >= 0")
-    out = Path(out)
+    _check(cfg)
+    out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    models = [str(resolve_model_path(model))] + ([str(resolve_model_path(opponent))] if opponent else [])
-    todo = missing_games(out, games)
-    job = {"models": models, "out": str(out), "seed": seed, "size": size, "komi": komi,
-           "temperature": temperature, "random_opening": random_opening, "batch": batch,
-           "max_moves": max_moves, "device": device or _device(), "visits": visits}
+    models = [str(resolve_model_path(cfg.model))] + ([str(resolve_model_path(cfg.opponent))] if cfg.opponent else [])
+    todo = missing_games(out, cfg.games)
+    job = {"models": models, "out": str(out), "seed": cfg.seed, "size": cfg.size, "komi": cfg.komi,
+           "temperature": cfg.temperature, "random_opening": cfg.random_opening, "batch": cfg.batch,
+           "max_moves": cfg.max_moves, "device": cfg.device or _device(), "visits": cfg.visits}
     t0 = time.perf_counter()
     bar = util.progress(len(todo), "selfplay") if progress and todo else None
     moves = 0
@@ -92,40 +144,16 @@ def run_selfplay(model, out, games: int, opponent=None, size: int = 19, komi: fl
     class _Tap:  # one worker: progress straight from the callback in this process
         put = staticmethod(note)
 
-    if todo:
-        if workers == 1:
-            _worker(dict(job, indices=todo, threads=0), _Tap())
-        else:
-            import multiprocessing as mp
-            ctx = mp.get_context("spawn")
-            q = ctx.Queue()
-            procs = []
-            for w in range(workers):
-                share = todo[w::workers]
-                if share:
-                    p = ctx.Process(target=_worker, args=(dict(job, indices=share, threads=1), q))
-                    p.start()
-                    procs.append(p)
-            got = 0
-            while got < len(todo):
-                try:
-                    item = q.get(timeout=5)
-                except Exception:
-                    if not any(p.is_alive() for p in procs):
-                        break
-                    continue
-                got += 1
-                note(item)
-            for p in procs:
-                p.join()
-            bad = [p.exitcode for p in procs if p.exitcode]
-            if bad:
-                raise GocnnError(f"a self-play worker failed (exit code {bad[0]}); rerun to fill in the rest")
+    if todo and cfg.workers == 1:
+        _worker(dict(job, indices=todo, threads=0), _Tap())
+    elif todo:
+        _run_workers(job, todo, cfg.workers, note)
     if bar:
         bar.close()
     secs = time.perf_counter() - t0
-    return {"out": str(out), "games": games, "played": len(todo), "already_there": games - len(todo),
-            "finished": len(missing_games(out, games)) == 0, "moves": moves, "seconds": round(secs, 2),
+    return {"out": str(out), "games": cfg.games, "played": len(todo),
+            "already_there": cfg.games - len(todo), "finished": len(missing_games(out, cfg.games)) == 0,
+            "moves": moves, "seconds": round(secs, 2),
             "games_per_s": round(len(todo) / secs, 3) if todo else None,
             "moves_per_s": round(moves / secs, 1) if todo else None,
             "black_wins": results["B"], "white_wins": results["W"], "draws": results["0"]}

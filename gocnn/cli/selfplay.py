@@ -55,11 +55,10 @@ def add_parsers(sub) -> None:
 
 
 def cmd_selfplay(args) -> int:
+    """``gocnn selfplay``: the options -> :class:`selfplay.games.SelfplayConfig` -> the games."""
     import json
-    from selfplay.games import run_selfplay
-    summary = run_selfplay(args.model, args.out, args.games, opponent=args.opponent, size=args.size,
-                           komi=args.komi, temperature=args.temperature, random_opening=args.random_opening,
-                           workers=args.workers, batch=args.batch, seed=args.seed, visits=args.visits)
+    from selfplay.games import SelfplayConfig, run_selfplay
+    summary = run_selfplay(config_from(SelfplayConfig, args))
     if args.json:
         emit_json(summary)
     else:
