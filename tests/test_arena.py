@@ -10,7 +10,7 @@ import torch
 
 from gocnn.cli import main
 from gocnn.model import POLICY_PRESETS, build_policy, save_model
-from selfplay.arena import run_arena
+from selfplay.arena import ArenaConfig, run_arena
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def nets(tmp_path_factory):
 
 
 def test_arena_alternates_colours_and_gives_an_interval(nets, tmp_path):
-    res = run_arena(nets[0], nets[1], 4, size=9, max_moves=40, out=tmp_path, progress=False)
+    res = run_arena(ArenaConfig(nets[0], nets[1], 4, size=9, max_moves=40, out=tmp_path), progress=False)
     assert res["games"] == 4 and res["a_as_black"]["games"] == 2
     assert res["wins_a"] + res["wins_b"] == 4
     lo, hi = res["ci95"]

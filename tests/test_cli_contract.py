@@ -209,11 +209,13 @@ def test_arena_json_keys(tmp_path, capsys):
                "--scorer", "s", "--out", "d", "--handicap", "2"], "gocnn.gtp.match:MatchConfig"),
     ("selfplay", ["--games", "4", "--out", "d", "--opponent", "o", "--random-opening", "3", "--workers", "2",
                   "--visits", "8"], "selfplay.games:SelfplayConfig"),
+    ("arena", ["--a", "m1", "--b", "m2", "--games", "6", "--seed", "3", "--temperature", "0.5",
+               "--out", "d", "--visits", "4"], "selfplay.arena:ArenaConfig"),
 ])
 def test_every_option_reaches_the_frozen_config(command, argv, config):
     """The handler's config has a field for each option of its command (none is dropped on the
     way to the domain), takes their values, and cannot be changed afterwards.  A config may have
-    fields of its own that the command leaves at their defaults (self-play's move cap, device)."""
+    fields of its own that the command leaves at their defaults (a move cap, the device)."""
     import importlib
 
     from gocnn.cli.common import config_from

@@ -74,9 +74,9 @@ def cmd_rl(args) -> int:
 
 
 def cmd_arena(args) -> int:
-    from selfplay.arena import run_arena
-    res = run_arena(args.a, args.b, args.games, size=args.size, komi=args.komi, seed=args.seed,
-                    temperature=args.temperature, out=args.out, visits=args.visits)
+    """``gocnn arena``: the options -> :class:`selfplay.arena.ArenaConfig` -> the win rate."""
+    from selfplay.arena import ArenaConfig, run_arena
+    res = run_arena(config_from(ArenaConfig, args))
     print(f"arena: {res['a']} won {res['wins_a']:g}/{res['games']} against {res['b']} = "
           f"{res['win_rate_a']:.1%} (95% interval {res['ci95'][0]:.1%} - {res['ci95'][1]:.1%})")
     if args.json:
