@@ -73,10 +73,10 @@ def cmd_train(args) -> int:
 
 
 def cmd_eval(args) -> int:
+    """``gocnn eval``: the options -> :class:`gocnn.train.evaluate.EvalConfig` -> the report."""
     from gocnn.data import print_skipped
-    from gocnn.train import evaluate_sgf
-    result = evaluate_sgf(args.sgf, model=args.model, symmetries=args.symmetries, batch=args.batch,
-                          max_games=args.max_games, threads=args.threads)
+    from gocnn.train import EvalConfig, evaluate_sgf
+    result = evaluate_sgf(config_from(EvalConfig, args))
     if args.json:
         emit_json(result)
         return 0

@@ -9,6 +9,7 @@ sources, returning the report (the CLI prints it).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -143,44 +144,54 @@ def evaluate_games(net, cfg, records, symmetries: int = 1, batch: int = 256, dev
     return out
 
 
-def evaluate_sgf(sgf_paths, model=None, symmetries: int = 1, batch: int = 256, max_games: int | None = None,
-                 threads: int = 0) -> dict:
-    """``gocnn eval``: the net of ``model`` (default: the shipped net) on the games of the SGF
+@dataclass(frozen=True)
+class EvalConfig:
+    """``gocnn eval``'s options."""
+    sgf: tuple[str, ...]           # SGF sources: files, directories, archives
+    model: str | None = None       # None: the shipped net
+    symmetries: int = 1            # 1, or 8: the mean of the eight rotations and reflections
+    max_games: int | None = None
+    batch: int = 256
+    threads: int = 0               # torch threads (0: torch's choice)
+
+
+def evaluate_sgf(cfg: EvalConfig) -> dict:
+    """``gocnn eval``: the net of ``cfg.model`` (default: the shipped net) on the games of the SGF
     sources, every board size it plays; the report of :func:`evaluate_games` plus ``seconds``,
-    ``model``, ``skipped`` and ``skipped_text``.  Raises GocnnError when no game was read."""
+    ``model`` and ``skipped``.  Raises GocnnError when no game was read."""
     from gocnn.go import sgf
     from gocnn.go.coords import MAX_SIZE, MIN_SIZE
     from gocnn.data import skipped_text
     from gocnn.model import default_model_path
     from gocnn.model import for_inference, load_model, plays_size
     from gocnn.util import progress, set_threads
-    set_threads(threads)
-    path = model or default_model_path()
-    net, cfg, _facts = load_model(path)
+    set_threads(cfg.threads)
+    path = cfg.model or default_model_path()
+    net, net_cfg, _facts = load_model(path)
     for_inference(net)
     stats = sgf.ReadStats()
-    bar = progress(max_games, "eval")
+    bar = progress(cfg.max_games, "eval")
 
     def counted(records):  # the progress display advances as evaluate_games reads each game
         for rec in records:
             bar.advance(1, info=f"{stats.positions} moves")
             yield rec
 
-    sizes = tuple(n for n in range(MIN_SIZE, MAX_SIZE + 1) if plays_size(cfg, n))
+    sizes = tuple(n for n in range(MIN_SIZE, MAX_SIZE + 1) if plays_size(net_cfg, n))
     try:
-        records = sgf.read_games(sgf_paths, sgf.Filters(sizes=sizes), stats)
-        if max_games:
+        records = sgf.read_games(cfg.sgf, sgf.Filters(sizes=sizes), stats)
+        if cfg.max_games:
             import itertools
-            records = itertools.islice(records, max_games)
+            records = itertools.islice(records, cfg.max_games)
         t0 = time.perf_counter()
-        result = evaluate_games(net, cfg, counted(records), symmetries=symmetries, batch=batch)
+        result = evaluate_games(net, net_cfg, counted(records), symmetries=cfg.symmetries, batch=cfg.batch)
     except FileNotFoundError as exc:
         raise GocnnError(str(exc)) from None
     finally:
         bar.close()
     if result["games"] == 0:
-        plays = f"{cfg.board_size}x{cfg.board_size}" if len(sizes) == 1 else "Go"
-        raise GocnnError(f"no {plays} games read from {' '.join(map(str, sgf_paths))} "
+        plays = f"{net_cfg.board_size}x{net_cfg.board_size}" if len(sizes) == 1 else "Go"
+        raise GocnnError(f"no {plays} games read from {' '.join(map(str, cfg.sgf))} "
                          f"({skipped_text(stats.skipped)})")
     result.update(seconds=round(time.perf_counter() - t0, 1), model=str(path), skipped=dict(stats.skipped))
     return result
