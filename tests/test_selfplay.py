@@ -14,14 +14,18 @@ from gocnn.play.game import GameSpec, Net, play_games, score_board
 from selfplay.games import SelfplayConfig, game_path, run_selfplay
 
 
+def _random_net(tmp_path_factory, name: str, seed: int, cfg):
+    path = tmp_path_factory.mktemp("nets") / name
+    torch.manual_seed(seed)
+    save_model(path, build_policy(cfg), cfg, {"note": "random"})
+    return path
+
+
 @pytest.fixture(scope="module")
 def tiny9(tmp_path_factory):
     """A tiny random 9x9 policy net saved as a model file."""
-    path = tmp_path_factory.mktemp("nets") / "tiny9.safetensors"
-    torch.manual_seed(0)
-    cfg = dataclasses.replace(POLICY_PRESETS["tiny"], board_size=9)
-    save_model(path, build_policy(cfg), cfg, {"note": "random"})
-    return path
+    return _random_net(tmp_path_factory, "tiny9.safetensors", 0,
+                       dataclasses.replace(POLICY_PRESETS["tiny"], board_size=9))
 
 
 def test_selfplay_sgf_replays_through_the_rules_to_the_same_result(tiny9, tmp_path):
@@ -93,11 +97,8 @@ def test_worker_processes_share_the_games(tiny9, tmp_path):
 @pytest.fixture(scope="module")
 def pv9(tmp_path_factory):
     """A tiny random policy+value net (fully convolutional: it plays every size)."""
-    path = tmp_path_factory.mktemp("nets") / "pv9.safetensors"
-    torch.manual_seed(1)
-    cfg = dataclasses.replace(POLICY_PRESETS["pv-small"], layers=3, filters=16)
-    save_model(path, build_policy(cfg), cfg, {"note": "random"})
-    return path
+    return _random_net(tmp_path_factory, "pv9.safetensors", 1,
+                       dataclasses.replace(POLICY_PRESETS["pv-small"], layers=3, filters=16))
 
 
 def test_selfplay_with_search_plays_every_size_a_net_plays(pv9, tmp_path):
