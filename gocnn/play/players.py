@@ -10,6 +10,7 @@ the move rules of :func:`gocnn.play.policy.choose_move` on the net's policy, one
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 from dataclasses import dataclass
@@ -76,6 +77,10 @@ class SearchPlayer(NetPolicy):
                                                 symmetries=self.symmetries, threads=self.threads)
             if self.search is None:
                 self.search = Search(self.evaluator, self.config)
+                # what is loaded by now (torch, the net) lives as long as the process: out of the
+                # cyclic collector's walks, so that a full collection during a game - it can come
+                # at any move - takes milliseconds, not the tenths of a second that overran --time
+                gc.freeze()
         return self
 
     @property

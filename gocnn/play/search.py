@@ -143,8 +143,10 @@ class Search:
         cfg = self.config
         visits = cfg.visits if visits is None else visits
         seconds = cfg.seconds if seconds is None else seconds
+        # the deadline counts tree reuse too, and keeps back what follows the search (the young
+        # objects' collection when the collector is back on, the move's choice): 5%, at most 0.1 s
+        deadline = time.perf_counter() + seconds - min(0.1, 0.05 * seconds) if seconds else None
         root = self.set_position(board)
-        deadline = time.perf_counter() + seconds if seconds else None
         if not root.expanded:
             self._evaluate([(root, [])])
         if cfg.dirichlet > 0 and not root.noised:
