@@ -755,9 +755,28 @@ def encode_events(size: int, events, positions, to_move, name: str, out: np.ndar
     return out.reshape(len(positions), fs.planes, size, size)
 
 
+def board_events(board: Board):
+    """:func:`events_from_history` of ``board.history``, kept on the board
+    (``Board.event_cache``: the arrays of the first n history entries) and extended by what was
+    played since: a search leaf, a copy of its parent plus one move, converts one move, not the
+    game.  The history only grows between resets (which clear the cache), and the arrays are
+    never changed in place, so copies of a board may share them."""
+    history = board.history
+    cache = board.event_cache
+    if cache is not None and cache[0] <= len(history):
+        n, cols, pts, kinds = cache
+        if n < len(history):
+            c2, p2, k2 = events_from_history(history[n:], board.size)
+            cols, pts, kinds = np.concatenate((cols, c2)), np.concatenate((pts, p2)), np.concatenate((kinds, k2))
+    else:
+        cols, pts, kinds = events_from_history(history, board.size)
+    board.event_cache = (len(history), cols, pts, kinds)
+    return cols, pts, kinds
+
+
 def encode(board: Board, name: str) -> np.ndarray:
     """Planes (C, size, size) uint8 of the board's current position for ``board.to_move``."""
-    events = events_from_history(board.history, board.size)
+    events = board_events(board)
     planes = encode_events(board.size, events, [len(events[0])], [board.to_move], name)
     return planes[0]
 

@@ -300,6 +300,34 @@ def test_copy_is_independent():
     assert_consistent(other)
 
 
+def test_copies_share_chains_until_either_changes_them(samples):
+    """Board.copy shares chains copy-on-write: a tree of copies (each branch playing on from a
+    copy of the real game, with captures on both sides) leaves every board - the original and
+    each copy - equal to a fresh flood fill of its own stones, and equal to a board that
+    replayed its history from scratch."""
+    games = [r for r in sgf.read_games([samples / "sgf" / "kgs-sample.tar.gz"]) if len(r.moves) >= 150][:3]
+    checked = 0
+    for rec in games:
+        board = rec.board()
+        copies = []
+        for i, (color, point) in enumerate(rec.moves):
+            if i % 30 == 10:
+                copies.append(board.copy())
+            board.play(color, point)
+            for other in copies:  # the copies play the game's next moves too, then diverge
+                if other.is_legal(color, point) and len(other.history) < len(board.history) + 20:
+                    other.play(color, point)
+                else:
+                    other.play(other.to_move, next((p for p in other.legal_moves() if not other.is_eye(p, other.to_move)), None))
+        for b in [board] + copies:
+            assert_consistent(b)
+            fresh = Board(b.size, komi=b.komi)
+            fresh.replay(b.history)
+            assert fresh.colors == b.colors and fresh.captures == b.captures and fresh.ko == b.ko
+            checked += 1
+    assert checked >= 12 and any(b.captures[BLACK] + b.captures[WHITE] for b in copies)
+
+
 def test_legal_moves_agree_with_check_on_real_positions(samples):
     rec = next(iter(sgf.read_games([samples / "sgf"])))
     board = rec.board()

@@ -543,6 +543,36 @@ def test_planes_agree_with_the_board_on_many_real_games(shared_data):
     assert sum(_differential(r, 2) for r in recs) > 4000
 
 
+def test_the_event_cache_follows_copies_undo_and_replay(samples):
+    """encode() keeps the history's event arrays on the board (board_events) and extends them:
+    planes of a board that was copied, played on, undone and replayed equal those of a fresh
+    board that replayed the same history."""
+    rec = next(r for r in sgf.read_games([samples / "sgf" / "kgs-sample.tar.gz"]) if r.setup)
+    board = rec.board()
+
+    def fresh_planes(b: Board) -> np.ndarray:
+        other = Board(b.size, komi=b.komi)
+        other.replay(b.history)
+        return encode(other, "alphago48")
+
+    checked = 0
+    for i, (color, point) in enumerate(rec.moves[:120]):
+        board.play(color, point)
+        if i % 10 == 0:
+            branch = board.copy()
+            assert np.array_equal(encode(branch, "alphago48"), fresh_planes(branch))
+            branch.play(branch.to_move, None)
+            assert np.array_equal(encode(branch, "alphago48"), fresh_planes(branch))
+            branch.undo()
+            branch.undo()
+            move = next(p for p in branch.legal_moves() if p != point)
+            branch.play(branch.to_move, move)  # the same length of history, a different move
+            assert np.array_equal(encode(branch, "alphago48"), fresh_planes(branch))
+            assert np.array_equal(encode(board, "alphago48"), fresh_planes(board))
+            checked += 1
+    assert checked == len(range(0, min(120, len(rec.moves)), 10)) >= 5
+
+
 def test_a_game_with_handicap_and_passes_encodes_consistently(samples):
     for rec in list(sgf.read_games([samples / "sgf" / "kgs-sample.tar.gz"]))[:20]:
         planes, labels, colours = encode_game(rec, "basic20")

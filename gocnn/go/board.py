@@ -114,12 +114,16 @@ def handicap_points(size: int, stones: int) -> list[int]:
 
 
 class _Chain:
-    __slots__ = ("color", "stones", "libs")
+    """One chain of stones.  ``owner`` is the token of the one board that may change it in place:
+    :meth:`Board.copy` shares chains between the two boards (copy on write), and a board clones
+    a chain it does not own before its first change (:meth:`Board._mine`)."""
+    __slots__ = ("color", "stones", "libs", "owner")
 
-    def __init__(self, color: int, stones: list[int], libs: set[int]):
+    def __init__(self, color: int, stones: list[int], libs: set[int], owner: object = None):
         self.color = color
         self.stones = stones
         self.libs = libs
+        self.owner = owner
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,7 @@ class Board:
         n = self.size * self.size
         self.colors: list[int] = [EMPTY] * n
         self._chains: list[_Chain | None] = [None] * n
+        self._own = object()  # the token of the chains this board may change in place
         self.to_move = BLACK
         self.ko = -1  # the point ``ko_color`` may not take back at once (simple ko), or -1
         self.ko_color = EMPTY
@@ -170,6 +175,7 @@ class Board:
         # ("move", colour, point or None) | ("setup", colour, points) | ("turn", colour, None)
         self.history: list[tuple] = []
         self.passes = 0  # consecutive passes at the end of the history
+        self.event_cache = None  # gocnn.features' arrays of the history so far (board_events)
 
     # ------------------------------------------------------------------ queries
     @property
@@ -327,29 +333,36 @@ class Board:
                     new_hash ^= zo[s]
         if self.superko and new_hash in self._seen:
             raise IllegalMove("superko", point, self.size)
-        # legal: place the stone, joining it with its friends (the largest absorbs the rest)
+        # legal: place the stone, joining it with its friends (the largest absorbs the rest);
+        # chains shared with a copy of this board are cloned before they change (_mine)
+        own = self._own
         colors[point] = color
         if not friends:
-            chain = _Chain(color, [point], set(empties))
+            chain = _Chain(color, [point], set(empties), own)
         else:
-            chain = friends[0]
-            if len(friends) > 1:
-                for ch in friends[1:]:
-                    if len(ch.stones) > len(chain.stones):
-                        chain = ch
-                for ch in friends:
-                    if ch is not chain:
-                        chain.stones.extend(ch.stones)
-                        for s in ch.stones:
-                            chains[s] = chain
-                        chain.libs |= ch.libs
+            big = 0
+            for i in range(1, len(friends)):
+                if len(friends[i].stones) > len(friends[big].stones):
+                    big = i
+            chain = friends[big]
+            if chain.owner is not own:
+                chain = self._mine(chain)
+            for i, ch in enumerate(friends):
+                if i != big:  # absorbed: read only, so a shared one needs no clone
+                    chain.stones.extend(ch.stones)
+                    for s in ch.stones:
+                        chains[s] = chain
+                    chain.libs |= ch.libs
             chain.stones.append(point)
             chain.libs.discard(point)
             chain.libs.update(empties)
         chains[point] = chain
         for q in nbs:
             if colors[q] == opp:
-                chains[q].libs.discard(point)
+                ch = chains[q]
+                if ch.owner is not own:
+                    ch = self._mine(ch)
+                ch.libs.discard(point)
         removed: list[int] = []
         if captured:
             for ch in captured:
@@ -361,7 +374,10 @@ class Board:
             for s in removed:
                 for q in nb[s]:
                     if colors[q] != EMPTY:
-                        chains[q].libs.add(s)
+                        ch = chains[q]
+                        if ch.owner is not own:
+                            ch = self._mine(ch)
+                        ch.libs.add(s)
             self.captures[color] += len(removed)
             self.ko = removed[0] if (len(removed) == 1 and len(chain.stones) == 1
                                      and len(chain.libs) == 1) else -1
@@ -403,7 +419,7 @@ class Board:
         for p in range(n):
             if colors[p] == EMPTY or chains[p] is not None:
                 continue
-            ch = _Chain(colors[p], [p], set())
+            ch = _Chain(colors[p], [p], set(), self._own)
             chains[p] = ch
             stack = [p]
             while stack:
@@ -432,6 +448,15 @@ class Board:
         for p, v in enumerate(colors):
             if v != EMPTY:
                 self.hash ^= z[v][p]
+
+    def _mine(self, chain: _Chain) -> _Chain:
+        """A clone of a chain shared with another board, owned by this one and put in its
+        place on every stone."""
+        clone = _Chain(chain.color, chain.stones[:], set(chain.libs), self._own)
+        chains = self._chains
+        for s in clone.stones:
+            chains[s] = clone
+        return clone
 
     def _recompute_libs(self) -> None:
         for ch in {id(c): c for c in self._chains if c is not None}.values():
@@ -474,13 +499,14 @@ class Board:
         self._reset()
 
     def copy(self) -> "Board":
+        """An independent board in the same position with the same history.  The chains are
+        shared copy-on-write: both boards get a fresh ownership token, so each clones a chain
+        before its first change to it (a copy costs a list of pointers, not the chains)."""
         other = Board.__new__(Board)
         other.__dict__.update(self.__dict__)
         other.colors = list(self.colors)
-        chains = self._chains
-        mapping = {id(ch): _Chain(ch.color, ch.stones[:], set(ch.libs))
-                   for ch in {id(c): c for c in chains if c is not None}.values()}
-        other._chains = [None if ch is None else mapping[id(ch)] for ch in chains]
+        other._chains = list(self._chains)
+        self._own, other._own = object(), object()
         other.captures = dict(self.captures)
         other._seen = dict(self._seen)
         other.history = list(self.history)

@@ -201,18 +201,8 @@ class Search:
 
     def _pick(self, node: Node) -> int:
         cfg = self.config
-        n, prior = node.N, node.prior
-        total = float(n.sum())
-        visited = n > 0
         parent_q = node.value if node.value is not None else 0.5
-        fpu = parent_q - cfg.fpu_reduction * math.sqrt(float(prior[visited].sum()))
-        score = np.where(visited, node.W / np.maximum(n, 1), fpu)  # Q
-        u = cfg.c_puct * prior
-        u *= math.sqrt(total + 1)
-        u /= 1 + n
-        score += u
-        score[prior <= 0] = -np.inf  # pruned: illegal after all
-        return int(np.argmax(score))
+        return _puct_pick(node.N, node.W, node.prior, parent_q, cfg.c_puct, cfg.fpu_reduction)
 
     def _child(self, node: Node, i: int) -> Node | None:
         board = node.board
@@ -386,6 +376,31 @@ class Search:
 
 
 # ---------------------------------------------------------------------- helpers
+@njit(cache=True, nogil=True)
+def _puct_pick(n, w, prior, parent_q, c_puct, fpu_reduction):  # pragma: no cover (compiled)
+    """The move PUCT picks: the most ``Q + c_puct * P * sqrt(sum N + 1) / (1 + N)``, where an
+    unvisited move's Q is ``parent_q - fpu_reduction * sqrt(prior already visited)`` and a
+    move of prior 0 (illegal after all) is never picked; the first of equals.  One pass in
+    compiled code: the walk calls this at every node of every simulation."""
+    total = 0
+    seen = 0.0
+    for i in range(n.shape[0]):
+        total += n[i]
+        if n[i] > 0:
+            seen += prior[i]
+    fpu = parent_q - fpu_reduction * math.sqrt(seen)
+    root = math.sqrt(total + 1.0)
+    best, best_score = 0, -np.inf
+    for i in range(n.shape[0]):
+        if prior[i] <= 0:
+            continue
+        q = w[i] / n[i] if n[i] > 0 else fpu
+        score = q + c_puct * prior[i] * root / (1 + n[i])
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
 def _candidates(board: Board) -> np.ndarray:
     """Empty points that do not fill one of the mover's own eyes (bool, size*size); the eye
     test is :meth:`Board.is_eye`'s."""
