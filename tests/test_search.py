@@ -53,19 +53,21 @@ CAPTURE = """
 . . . . . . . . .
 """
 
+@pytest.mark.parametrize("pipeline", [False, True])
 @pytest.mark.parametrize("diagram, answer", [(SAVE, "D3"), (CAPTURE, "E2")])
-def test_search_finds_the_only_move(diagram, answer):
+def test_search_finds_the_only_move(diagram, answer, pipeline):
     board = Board.from_ascii(diagram, to_move=BLACK, komi=0)
-    search = Search(MaterialEvaluator(tactical=True), SearchConfig(visits=300, batch=4))
+    search = Search(MaterialEvaluator(tactical=True), SearchConfig(visits=300, batch=4, pipeline=pipeline))
     search.run(board)
     assert best(search, board) == answer
     top = search.infos()[0]
     assert top.visits > 3 * search.infos()[1].visits  # not a coin toss
 
 
-def test_visit_counts_add_up():
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_visit_counts_add_up(pipeline):
     board = Board.from_ascii(SAVE, to_move=BLACK, komi=0)
-    search = Search(MaterialEvaluator(), SearchConfig(visits=200, batch=8))
+    search = Search(MaterialEvaluator(), SearchConfig(visits=200, batch=8, pipeline=pipeline))
     root = search.run(board)
     assert root.visits == 200 == sum(m.visits for m in search.infos())
 
@@ -110,6 +112,43 @@ def test_the_same_seed_gives_the_same_search():
         root = search.run(board)
         runs.append((root.N.copy(), root.W.copy()))
     assert np.array_equal(runs[0][0], runs[1][0]) and np.allclose(runs[0][1], runs[1][1])
+
+
+class _Slow(MaterialEvaluator):
+    """Takes a random while over each batch, as a loaded machine would."""
+
+    def __init__(self, seed: int):
+        super().__init__(tactical=True)
+        self.rng = np.random.default_rng(seed)
+
+    def evaluate(self, boards, masks=None):
+        import time
+        time.sleep(float(self.rng.uniform(0, 0.004)))
+        return super().evaluate(boards, masks)
+
+
+def test_the_pipelined_search_does_not_depend_on_timing():
+    """The pipeline (the net judging one batch on its worker thread while the tree is walked
+    for the next) walks and backs up in a fixed order: however long the evaluator takes, the
+    same seed gives the same tree, and every visit is counted once."""
+    board = Board.from_ascii(CAPTURE, to_move=BLACK, komi=0)
+    runs = []
+    for seed in (1, 2):
+        evaluator = _Slow(seed)
+        search = Search(evaluator, SearchConfig(visits=160, batch=8, seed=5, pipeline=True))
+        root = search.run(board)
+        runs.append((root.N.copy(), root.W.copy()))
+        assert root.visits == 160 and evaluator.calls == search.evals
+    assert np.array_equal(runs[0][0], runs[1][0]) and np.array_equal(runs[0][1], runs[1][1])
+
+
+def test_the_thread_plan():
+    from gocnn.play.search import thread_plan
+    assert thread_plan(1, 0.5) == (1, False)  # one thread: the net, then the tree, in turn
+    assert thread_plan(2, 0.5) == (1, True)  # the net on one, the tree and playouts on the other
+    assert thread_plan(4, 0.5) == (3, True)
+    assert thread_plan(2, 0.0) == (2, False)  # nothing to put beside the net: both to it
+    assert thread_plan(1, 0.5, "cuda") == (1, True)  # the tree beside the GPU
 
 
 def test_tree_reuse_keeps_the_chosen_subtree():
@@ -203,6 +242,28 @@ def test_search_player_on_the_shipped_net_plays_and_analyses():
     # visits=1 is the policy alone: the net's favourite legal move
     policy_only = SearchPlayer(visits=1).decide(board)
     assert policy_only.move == int(np.argmax(SearchPlayer(visits=1).policy(board)))
+
+
+def test_two_threads_pipeline_the_shipped_net_and_stay_deterministic():
+    """--threads 2 with playouts at the leaves: the net runs on one thread, the tree and the
+    playouts on the other (thread_plan), and the same seed still gives the same search."""
+    import torch
+    before = torch.get_num_threads()
+    board = Board(19)
+    for v in ("Q16", "D4", "Q4", "D16"):
+        board.play(board.to_move, coords.to_flat(coords.from_gtp(v, 19), 19))
+    try:
+        runs = []
+        for _ in range(2):
+            player = SearchPlayer(visits=96, seed=4, threads=2).load()
+            assert player.config.pipeline and torch.get_num_threads() == 1
+            analysis = player.analyse(board)
+            runs.append([(m.move, m.visits, m.winrate) for m in analysis.moves])
+            assert analysis.visits == 96
+        assert runs[0] == runs[1]
+        assert not SearchPlayer(visits=8, threads=2, mix=0.0).load().config.pipeline  # both to the net
+    finally:
+        torch.set_num_threads(before)
 
 
 # ---------------------------------------------------------------------- the batched leaf work (issue 17)

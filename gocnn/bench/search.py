@@ -14,7 +14,10 @@ Before each thread count is timed, one short search and one forward pass run off
 (numba's cache, oneDNN's kernels for the batch shapes).
 
 ``sets.threads_1`` and ``sets.threads_2``: ours against the bare forward at 1 and 2 threads, with
-``scaling`` (ours over ours at 1 thread).  ``value_only_rate`` / ``value_only_ratio``: the same
+``scaling`` (ours over ours at 1 thread).  The search spends its threads as the search player
+does (:func:`gocnn.play.search.thread_plan`): at 2 threads with the default mix it pipelines
+(the net on one thread, the tree and the playouts on the other), while the peer runs the net
+on both.  ``value_only_rate`` / ``value_only_ratio``: the same
 search with ``mix=0`` (the net's value alone, no leaf playouts) at ``--threads``: what the tree
 bookkeeping costs beside the net, without the playouts the default mix adds to every leaf.
 ``cpu_ratio`` (top level, per set, ``value_only_cpu_ratio``): the same ratios by the process's
@@ -41,7 +44,7 @@ def run(opts) -> BenchResult:
     from gocnn import features
     from gocnn.model import resolve_model_path
     from gocnn.model.evaluator import Evaluator
-    from gocnn.play.search import Search, SearchConfig
+    from gocnn.play.search import DEFAULT_MIX, Search, SearchConfig, thread_plan
 
     path = resolve_model_path(opts.model)
     ev = Evaluator.load(path)
@@ -52,9 +55,16 @@ def run(opts) -> BenchResult:
     batches = [b for b in batches if len(b) == cfg.batch] or [torch.from_numpy(planes[:1]).float()]
     komi = torch.zeros(len(batches[0]))
 
-    def search(config):
+    def search(config, threads=1):  # threads: the search's, spent as the search player spends them
+        torch_threads, pipeline = thread_plan(threads, DEFAULT_MIX if config.mix is None else config.mix)
+        config = dataclasses.replace(config, pipeline=pipeline)
+
         def ours(board):
-            Search(ev, config).run(board)
+            torch.set_num_threads(torch_threads)
+            try:
+                Search(ev, config).run(board)
+            finally:
+                torch.set_num_threads(threads)
             return config.visits
         return ours
 
@@ -70,16 +80,17 @@ def run(opts) -> BenchResult:
     def timed(fns, threads):
         torch.set_num_threads(threads)
         warm = SearchConfig(visits=2 * cfg.batch)
-        for fn in (search(warm), search(dataclasses.replace(warm, mix=0.0)), bare):
+        for fn in (search(warm, threads), search(dataclasses.replace(warm, mix=0.0), threads), bare):
             fn(boards[0])
         return measure(fns, boards, seconds=opts.seconds / 3, warmup=0)
 
     def rates_of(t):  # (ours, bare, CPU-time ratio)
         return t["ours"].rate(), t["bare"].rate(), t["ours"].rate(cpu=True) / t["bare"].rate(cpu=True)
 
-    rates = {threads: rates_of(timed({"ours": search(cfg), "bare": bare}, threads))
+    rates = {threads: rates_of(timed({"ours": search(cfg, threads), "bare": bare}, threads))
              for threads in sorted({opts.threads, 1, 2})}
-    value_only = rates_of(timed({"ours": search(dataclasses.replace(cfg, mix=0.0)), "bare": bare}, opts.threads))
+    value_only = rates_of(timed({"ours": search(dataclasses.replace(cfg, mix=0.0), opts.threads), "bare": bare},
+                                opts.threads))
     torch.set_num_threads(opts.threads)
     return _result(path, ev, cfg, boards, rates, value_only, opts.threads)
 

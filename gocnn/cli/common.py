@@ -75,7 +75,7 @@ def add_net_options(p) -> None:
     """``--model``, ``--symmetries`` and ``--threads``: the net an engine plays with."""
     p.add_argument("--model", default=None, help="model file (default: the shipped net)")
     p.add_argument("--symmetries", type=int, choices=[1, 8], default=1)
-    p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for the net")
+    p.add_argument("--threads", type=_at_least(1), default=1, help="CPU threads for the search: the net's, and with 2+ and leaf playouts one walks the tree beside it")
 
 
 def emit_json(obj) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import random
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,8 @@ from gocnn.errors import GocnnError
 from gocnn.model import resolve_model_path
 from gocnn.play.policy import (LATE_FRACTION, RESIGN, RESIGN_FROM, RESIGN_MARGIN, SELF_ATARI_MIN, Decision,
                                NetPolicy, choose_move, self_atari_size)
-from gocnn.play.search import MoveInfo, Search, SearchConfig
+from gocnn.play.search import DEFAULT_MIX, MoveInfo, Search, SearchConfig, thread_plan
+from gocnn.util import set_threads
 
 SETTLED = 0.8  # |ownership| from which a point is decided: filling it gains nothing
 PASS_EQUAL = 0.02  # pass when passing is this close to the best move and the best move is settled
@@ -75,6 +76,15 @@ class SearchPlayer(NetPolicy):
                 from gocnn.model.evaluator import Evaluator
                 self.evaluator = Evaluator.load(self.model_path, device=self.device,
                                                 symmetries=self.symmetries, threads=self.threads)
+                # --threads is the search's: with playouts at the leaves, one walks the tree and
+                # plays them beside the net (thread_plan)
+                mix = self.config.mix
+                if mix is None:
+                    mix = DEFAULT_MIX if self.evaluator.has_value else 1.0
+                torch_threads, pipeline = thread_plan(self.threads, mix, self.device)
+                if pipeline:
+                    set_threads(torch_threads)
+                    self.config = replace(self.config, pipeline=True)
             if self.search is None:
                 self.search = Search(self.evaluator, self.config)
                 # what is loaded by now (torch, the net) lives as long as the process: out of the

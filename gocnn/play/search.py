@@ -67,7 +67,7 @@ class SearchConfig:
     noise_weight: float = 0.25
     terminal_playouts: int = 64  # the dead-stone estimate of a finished game
     seed: int = 0
-
+    pipeline: bool = False  # the net judges one batch on a worker thread while this one walks the next
 
 @dataclass
 class Node:
@@ -152,31 +152,45 @@ class Search:
         if cfg.dirichlet > 0 and not root.noised:
             self._add_noise(root)
             root.noised = True
+        def more() -> bool:
+            return (root.visits < visits and (deadline is None or time.perf_counter() < deadline)
+                    and (stop is None or not stop()))
+
         with _CollectorPaused() as collector:
-            while root.visits < visits:
-                if deadline is not None and time.perf_counter() >= deadline:
-                    break
-                if stop is not None and stop():
-                    break
-                self.step(min(cfg.batch, visits - root.visits))
-                collector.tick()
+            if cfg.pipeline:
+                self._pipelined(root, visits, more, collector)
+            else:
+                while more():
+                    self.step(min(cfg.batch, visits - root.visits))
+                    collector.tick()
         return root
 
     def step(self, batch: int) -> None:
         """One batch of simulations."""
-        leaves = []
-        pending: set[int] = set()
-        for _ in range(max(1, batch)):
-            path, leaf = self._select(self.root)
-            if leaf is None:  # the walk ended at a finished game: backed up already
-                continue
-            if id(leaf) in pending:  # two walks reached the same new position: undo this one
-                self._revert(path)
-                break
-            pending.add(id(leaf))
-            leaves.append((leaf, path))
+        leaves = self._gather(batch, set())
         if leaves:
-            self._evaluate(leaves)
+            self._complete(self._start(leaves))
+
+    def _pipelined(self, root: Node, visits: int, more, collector) -> None:
+        """Batches in a pipeline (``config.pipeline``): while the net judges batch k on its
+        worker thread, this thread walks the tree for batch k+1 (with batch k's virtual losses
+        in place, its leaves off limits), hands it to the worker, and only then backs up batch
+        k.  The order of walks and backups never depends on timing, so the search stays
+        deterministic; the net is kept busy while the tree's Python and the leaf playouts run
+        on the other core."""
+        pending = None
+        while True:
+            leaves = []
+            if more():
+                leaves = self._gather(min(self.config.batch, visits - root.visits),
+                                      pending[1] if pending is not None else set())
+            job = self._start(leaves, background=True) if leaves else None
+            if pending is not None:
+                self._complete(pending[0])
+            elif job is None and not more():
+                break
+            pending = None if job is None else (job, {id(leaf) for leaf, _ in leaves})
+            collector.tick()
 
     # -------------------------------------------------------------- selection
     def _select(self, node: Node):
@@ -238,18 +252,54 @@ class Search:
         node.lead = float(est.score.margin)
 
     # -------------------------------------------------------------- evaluation and backup
+    def _gather(self, batch: int, busy: set[int]) -> list:
+        """Up to ``batch`` walks to new leaves, as (leaf, path); a walk that reaches a leaf
+        already taken (by this batch, or in ``busy``: the batch the net is judging) is undone
+        and ends the batch."""
+        leaves = []
+        taken: set[int] = set()
+        for _ in range(max(1, batch)):
+            path, leaf = self._select(self.root)
+            if leaf is None:  # the walk ended at a finished game: backed up already
+                continue
+            if id(leaf) in taken or id(leaf) in busy:
+                self._revert(path)
+                break
+            taken.add(id(leaf))
+            leaves.append((leaf, path))
+        return leaves
+
     def _evaluate(self, leaves) -> None:
-        """Judge the new leaves and back their values up.  The leaves' playouts (when the mix
-        wants them) run in one compiled call that releases the GIL: beside the net's forward
-        pass when the evaluator has two or more threads, else before it."""
+        """Judge the new leaves and back their values up."""
+        self._complete(self._start(leaves))
+
+    def _start(self, leaves, background: bool = False):
+        """Send the leaves to the net: on the net's worker thread when ``background`` (the
+        pipeline), else here and now.  The leaves' playouts (when the mix wants them) run in
+        one compiled call that releases the GIL: here in the pipeline (beside the worker's
+        forward pass), on the playout thread when the evaluator has two or more threads, else
+        before the forward pass.  Returns what :meth:`_complete` needs."""
         boards = [leaf.board for leaf, _ in leaves]
         colors = np.array([b.colors for b in boards], np.int8)
         masks = _candidate_masks(boards, colors)
-        mix = self._mix()
+        if background:  # the worker starts on the net at once; the playouts run here meanwhile
+            evals = _net_pool().submit(_on_worker, self.evaluator, getattr(self.evaluator, "threads", None),
+                                       boards, list(masks))
         playouts = None
-        if mix > 0:  # every leaf mixes in playouts: start them now, seeds drawn in leaf order
-            playouts = self._playouts(boards, colors, beside=getattr(self.evaluator, "threads", 1) >= 2)
-        evals = self.evaluator.evaluate(boards, list(masks))
+        if self._mix() > 0:  # every leaf mixes in playouts: seeds drawn in leaf order
+            beside = not background and getattr(self.evaluator, "threads", 1) >= 2
+            playouts = self._playouts(boards, colors, beside=beside)
+        if not background:
+            evals = Future()
+            evals.set_result(self.evaluator.evaluate(boards, list(masks)))
+        return leaves, boards, colors, masks, playouts, evals
+
+    def _complete(self, job) -> None:
+        """Wait for the net's judgement of a started batch, expand its leaves and back their
+        values up."""
+        leaves, boards, colors, masks, playouts, evals = job
+        mix = self._mix()
+        evals = evals.result()
         self.evals += len(boards)
         self.scored = self.scored or any(ev.ownership is not None for ev in evals)
         wins = playouts.result() if playouts is not None else self._playouts(
@@ -468,6 +518,39 @@ class _CollectorPaused:
 
 
 _POOL: list = []
+_NET_POOL: list = []
+
+
+def thread_plan(threads: int, mix: float, device: str = "cpu") -> tuple[int, bool]:
+    """How a search spends ``threads`` CPU threads: (the net's torch threads, pipeline).  Where
+    leaves mix in playouts (``mix`` > 0) - or the net runs on a GPU - two or more threads
+    pipeline: the net gets all but one, and the last walks the tree and plays the playouts
+    beside it (19x19, 2 threads: about 1.2-1.5x the visits of the net on both threads with the
+    tree and playouts in between, ``gocnn bench search``).  With the value net alone
+    there is little to put beside the net, so every thread goes to it."""
+    if str(device) != "cpu":
+        return max(1, threads), True
+    if threads >= 2 and mix > 0:
+        return threads - 1, True
+    return max(1, threads), False
+
+
+def _net_pool() -> ThreadPoolExecutor:
+    """The one worker thread that runs the net for pipelined searches (one at a time, in order)."""
+    if not _NET_POOL:
+        _NET_POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="gocnn-net"))
+    return _NET_POOL[0]
+
+
+def _on_worker(evaluator, threads: int | None, boards, masks):
+    """``evaluator.evaluate`` on the net's worker thread, with the torch thread count of the
+    thread that started the search (OpenMP keeps the count per thread; None: a stand-in
+    evaluator without torch)."""
+    if threads is not None:
+        import torch
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+    return evaluator.evaluate(boards, masks)
 
 
 def _playout_pool() -> ThreadPoolExecutor:
