@@ -17,7 +17,8 @@ Before each thread count is timed, one short search and one forward pass run off
 ``scaling`` (ours over ours at 1 thread).  The search spends its threads as the search player
 does (:func:`gocnn.play.search.thread_plan`): at 2 threads with the default mix it pipelines
 (the net on one thread, the tree and the playouts on the other), while the peer runs the net
-on both.  ``value_only_rate`` / ``value_only_ratio``: the same
+on both.  ``threads_2_unpipelined_rate`` is the same search with both threads on the net and no
+pipeline, and ``pipeline_gain`` ours at 2 threads over it.  ``value_only_rate`` / ``value_only_ratio``: the same
 search with ``mix=0`` (the net's value alone, no leaf playouts) at ``--threads``: what the tree
 bookkeeping costs beside the net, without the playouts the default mix adds to every leaf.
 ``cpu_ratio`` (top level, per set, ``value_only_cpu_ratio``): the same ratios by the process's
@@ -55,8 +56,10 @@ def run(opts) -> BenchResult:
     batches = [b for b in batches if len(b) == cfg.batch] or [torch.from_numpy(planes[:1]).float()]
     komi = torch.zeros(len(batches[0]))
 
-    def search(config, threads=1):  # threads: the search's, spent as the search player spends them
+    def search(config, threads=1, plan=True):  # threads: the search's, spent as the player spends them
         torch_threads, pipeline = thread_plan(threads, DEFAULT_MIX if config.mix is None else config.mix)
+        if not plan:  # every thread to the net, the tree in between (no pipeline)
+            torch_threads, pipeline = threads, False
         config = dataclasses.replace(config, pipeline=pipeline)
 
         def ours(board):
@@ -89,13 +92,14 @@ def run(opts) -> BenchResult:
 
     rates = {threads: rates_of(timed({"ours": search(cfg, threads), "bare": bare}, threads))
              for threads in sorted({opts.threads, 1, 2})}
+    unpiped = timed({"ours": search(cfg, 2, plan=False), "bare": bare}, 2)["ours"].rate()
     value_only = rates_of(timed({"ours": search(dataclasses.replace(cfg, mix=0.0), opts.threads), "bare": bare},
                                 opts.threads))
     torch.set_num_threads(opts.threads)
-    return _result(path, ev, cfg, boards, rates, value_only, opts.threads)
+    return _result(path, ev, cfg, boards, rates, value_only, opts.threads, unpiped)
 
 
-def _result(path, ev, cfg, boards, rates, value_only, threads) -> BenchResult:
+def _result(path, ev, cfg, boards, rates, value_only, threads, unpiped) -> BenchResult:
     rate, peer_rate, _ = rates[threads]
     sets = {f"threads_{n}": Figure(r[0], r[1], "visits/s", PEER,
                                    extra={"scaling": round(r[0] / rates[1][0], 3), "cpu_ratio": round(r[2], 3)})
@@ -107,10 +111,14 @@ def _result(path, ev, cfg, boards, rates, value_only, threads) -> BenchResult:
                "amp": ev.amp, "scaling_1_to_2_threads": round(rates[2][0] / rates[1][0], 3),
                "cpu_ratio": round(rates[threads][2], 3), "value_only_rate": round(value_only[0], 1),
                "value_only_ratio": round(value_only[0] / value_only[1], 3),
-               "value_only_cpu_ratio": round(value_only[2], 3)},
+               "value_only_cpu_ratio": round(value_only[2], 3),
+               "threads_2_unpipelined_rate": round(unpiped, 1),
+               "pipeline_gain": round(rates[2][0] / unpiped, 3)},
         lines=[f"search: {path.name}, {len(boards)} positions, {VISITS} visits each, batch {cfg.batch}, {fmt}"]
               + [f"  {n} thread(s): search {r[0]:.0f} visits/s, bare forward {r[1]:.0f} positions/s "
                  f"(ratio {r[0] / r[1]:.2f}, by CPU time {r[2]:.2f})" for n, r in sorted(rates.items())]
+              + [f"  2 threads without the pipeline (the net on both, the tree in between): {unpiped:.0f} "
+                 f"visits/s (the pipeline {rates[2][0] / unpiped:.2f}x)"]
               + [f"  value net alone (mix 0), {threads} thread(s): search {value_only[0]:.0f} visits/s, "
                  f"bare forward {value_only[1]:.0f} positions/s (ratio {value_only[0] / value_only[1]:.2f}, "
                  f"by CPU time {value_only[2]:.2f})"])
