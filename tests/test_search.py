@@ -151,6 +151,22 @@ def test_the_thread_plan():
     assert thread_plan(1, 0.5, "cuda") == (1, True)  # the tree beside the GPU
 
 
+def test_a_search_out_of_time_still_makes_one_batch():
+    """A search whose time is gone before it starts (a first genmove that waited for the net to
+    load) still walks one batch, so the move comes from the tree - never a pass for want of a
+    visit; a stop() from outside ends it at once."""
+    board = Board.from_ascii(SAVE, to_move=BLACK, komi=0)
+    search = Search(MaterialEvaluator(tactical=True), SearchConfig(visits=300, batch=4))
+    root = search.run(board, seconds=1e-9)
+    assert 1 <= root.visits <= 4 and search.infos()[0].move is not None
+    stopped = Search(MaterialEvaluator(), SearchConfig(visits=300, batch=4)).run(board, stop=lambda: True)
+    assert stopped.visits == 0
+    player = SearchPlayer(evaluator=MaterialEvaluator(tactical=True), visits=300)
+    decision = player.decide(board, stop=lambda: True)  # no visit: the policy's move, by the play rules
+    assert player.last_analysis.visits == 0
+    assert decision.move is not None and board.check(BLACK, decision.move) is None
+
+
 def test_tree_reuse_keeps_the_chosen_subtree():
     board = Board.from_ascii(SAVE, to_move=BLACK, komi=0)
     search = Search(MaterialEvaluator(tactical=True), SearchConfig(visits=300, batch=4))

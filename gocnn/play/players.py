@@ -85,6 +85,7 @@ class SearchPlayer(NetPolicy):
                 if pipeline:
                     set_threads(torch_threads)
                     self.config = replace(self.config, pipeline=True)
+                self._warm_up()
             if self.search is None:
                 self.search = Search(self.evaluator, self.config)
                 # what is loaded by now (torch, the net) lives as long as the process: out of the
@@ -92,6 +93,14 @@ class SearchPlayer(NetPolicy):
                 # at any move - takes milliseconds, not the tenths of a second that overran --time
                 gc.freeze()
         return self
+
+    def _warm_up(self) -> None:
+        """A few visits off the clock, on the net's own board size: numba compiles (or loads from
+        its cache) the search's kernels and oneDNN builds the net's for the leaf batch now, not
+        within the first genmove's time (on a fresh install that took more than 2 s)."""
+        size = getattr(self.evaluator.config, "board_size", 19)
+        warm = replace(self.config, visits=2 * self.config.batch, seconds=None, dirichlet=0.0)
+        Search(self.evaluator, warm).run(Board(size))
 
     @property
     def facts(self) -> dict:
@@ -144,8 +153,9 @@ class SearchPlayer(NetPolicy):
     # -------------------------------------------------------------- the move
     def _choose(self, board: Board, analysis: Analysis, resign: bool) -> Decision:
         moves = analysis.moves
-        if not moves:
-            return Decision(None, "no move to search", analysis.winrate)
+        if not moves:  # no visit at all (an interrupted search): the policy's move, by the play rules
+            raw = self.evaluator.evaluate_one(board).policy
+            return choose_move(board, raw, rng=self._rng, resign_threshold=1.0)
         best = self._pick(moves)
         n = board.size * board.size
         if (resign and self.resign_threshold < 1 and board.move_number() >= n * RESIGN_FROM

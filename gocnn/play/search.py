@@ -152,9 +152,11 @@ class Search:
         if cfg.dirichlet > 0 and not root.noised:
             self._add_noise(root)
             root.noised = True
-        def more() -> bool:
-            return (root.visits < visits and (deadline is None or time.perf_counter() < deadline)
-                    and (stop is None or not stop()))
+        start = root.visits
+
+        def more() -> bool:  # a search that starts late still makes one batch: a move from the tree
+            late = deadline is not None and time.perf_counter() >= deadline and root.visits > start
+            return root.visits < visits and not late and (stop is None or not stop())
 
         with _CollectorPaused() as collector:
             if cfg.pipeline:
