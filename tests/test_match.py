@@ -114,6 +114,25 @@ def test_summary_counts_draws_as_half():
     assert s["engines"]["A"]["wins"] == 0.5 and s["engines"]["B"]["wins"] == 1.5
 
 
+def test_games_whose_engines_name_different_winners_are_marked_disputed():
+    """As in two of the 32 19x19 games of issue 17's run (GNU Go B+21.5, gocnn W+54.5: one large
+    group dead to one engine, alive to the other): the game is marked and the summary says how
+    many of each engine's wins were disputed.  Different margins with the same winner, an
+    engine that could not count, or a resignation are not disputes."""
+    def game(n, scores, result="W+54.5", winner="A"):
+        g = GameResult(n, "B", "A", result, winner, "two passes", 300, engine_scores=scores)
+        g.disputed = g.dispute()
+        return g
+    games = [game(1, {"B": "B+21.5", "A": "W+54.5"}),
+             game(2, {"B": "W+34.5", "A": "W+131.5"}),
+             game(3, {"B": "W+2.5", "A": "? cannot score"}),
+             game(4, {}, "W+R")]
+    assert [g.disputed for g in games] == [True, False, False, False]
+    s = summarize(games, {"A": "gocnn", "B": "GNU Go"})
+    assert s["disputed"] == 1 and s["engines"]["A"]["disputed_wins"] == 1
+    assert s["engines"]["A"]["wins"] == 4 and s["engines"]["B"]["disputed_wins"] == 0
+
+
 def test_engine_that_does_not_start_is_a_clear_error():
     from gocnn.errors import GocnnError
 

@@ -110,7 +110,8 @@ def cmd_match(args) -> int:
     def progress(r) -> None:
         extra = f" (engines: {', '.join(f'{k} {v}' for k, v in r.engine_scores.items())})" if r.engine_scores else ""
         print(f"game {r.number}: A={'black' if r.black == 'A' else 'white'} {r.result} "
-              f"after {r.moves} moves, {r.reason}{extra}", file=sys.stderr if args.json else sys.stdout,
+              f"after {r.moves} moves, {r.reason}{extra}{' - disputed' if r.disputed else ''}",
+              file=sys.stderr if args.json else sys.stdout,
               flush=True)
 
     cfg = config_from(MatchConfig, args)
@@ -121,11 +122,14 @@ def cmd_match(args) -> int:
 
 
 def _print_match(summary: dict) -> None:
-    print(f"{summary['games']} games, {summary['decided']} decided")
+    disputed = summary.get("disputed", 0)
+    print(f"{summary['games']} games, {summary['decided']} decided"
+          + (f", {disputed} disputed (the engines' counts name different winners)" if disputed else ""))
     for label, e in summary["engines"].items():
         rate = "-" if e["win_rate"] is None else f"{e['win_rate']:.1%}"
         spm = "-" if e["sec_per_move"] is None else f"{e['sec_per_move']:.3f}"
-        print(f"{label}: {e['name']}: {e['wins']:g} wins, win rate {rate} "
+        of_them = f" ({e['disputed_wins']} of them disputed)" if e.get("disputed_wins") else ""
+        print(f"{label}: {e['name']}: {e['wins']:g} wins{of_them}, win rate {rate} "
               f"(95% CI {e['ci95'][0]:.1%}-{e['ci95'][1]:.1%}), {spm} s/move")
 
 

@@ -135,6 +135,14 @@ class GameResult:
     seconds: dict = field(default_factory=dict)  # engine -> seconds spent in genmove
     genmoves: dict = field(default_factory=dict)  # engine -> number of genmoves
     sgf: str | None = None
+    disputed: bool = False  # scored, and the engines' own final_scores name different winners
+
+    def dispute(self) -> bool:
+        """Whether the engines' own counts name different winners (a large group that one calls
+        dead and the other alive: the referee's count of such a position is only as sure as its
+        dead-stone estimate, which may go either way - ``--scorer`` names an outside judge)."""
+        winners = {text[:1] for text in self.engine_scores.values() if text[:2] in ("B+", "W+")}
+        return len(winners) > 1
 
 
 def _score_with(scorer: GtpClient, board: Board, timeout: float) -> str:
@@ -274,6 +282,7 @@ def _scored(result: GameResult, engines: dict[int, GtpClient], labels: dict[int,
     result.score = score
     result.winner = labels[BLACK] if result.result.startswith("B+") else \
         labels[WHITE] if result.result.startswith("W+") else None
+    result.disputed = result.dispute()
     return result
 
 
@@ -305,7 +314,9 @@ def summarize(games: list[GameResult], names: dict[str, str]) -> dict:
             "as_black": sum(1 for g in games if g.black == label),
             "sec_per_move": round(secs / moves, 4) if moves else None,
             "moves": moves,
+            "disputed_wins": sum(1 for g in decided if g.disputed and g.winner == label),
         }
+    out["disputed"] = sum(1 for g in decided if g.disputed)
     out["results"] = [g.result for g in games]
     return out
 
