@@ -25,6 +25,9 @@ Everything is deterministic for a given seed, whatever the thread count: the tre
 one Python thread, the net runs its batch with torch's own threads, and a batch's leaf playouts
 (their seeds drawn in leaf order) run in one compiled call that releases the GIL - on a worker
 thread beside the net's forward pass when the evaluator has two or more threads, else before it.
+With ``pipeline`` (:func:`thread_plan`: 2+ threads and playouts at the leaves, or a GPU) the net
+judges one batch on its own thread while the search walks the tree for the next, in a fixed
+order of walks and backups (see :meth:`Search._pipelined`).
 Speed (issue 17, ``gocnn bench search``): the net's forward pass and the leaf playouts are most of
 a visit; the search pauses Python's cyclic garbage collector while it runs (see
 :class:`_CollectorPaused`).
@@ -68,6 +71,7 @@ class SearchConfig:
     terminal_playouts: int = 64  # the dead-stone estimate of a finished game
     seed: int = 0
     pipeline: bool = False  # the net judges one batch on a worker thread while this one walks the next
+
 
 @dataclass
 class Node:
@@ -527,9 +531,10 @@ def thread_plan(threads: int, mix: float, device: str = "cpu") -> tuple[int, boo
     """How a search spends ``threads`` CPU threads: (the net's torch threads, pipeline).  Where
     leaves mix in playouts (``mix`` > 0) - or the net runs on a GPU - two or more threads
     pipeline: the net gets all but one, and the last walks the tree and plays the playouts
-    beside it (19x19, 2 threads: about 1.2-1.5x the visits of the net on both threads with the
-    tree and playouts in between, ``gocnn bench search``).  With the value net alone
-    there is little to put beside the net, so every thread goes to it."""
+    beside it (19x19, 2 threads, ``gocnn bench search``: 1.02-1.07x the visits of the net on
+    both threads with the tree and playouts in between - the evaluator's own Python holds the
+    interpreter lock the tree needs; on a GPU the pipeline is what keeps the net busy).  With
+    the value net alone there is little to put beside the net, so every thread goes to it."""
     if str(device) != "cpu":
         return max(1, threads), True
     if threads >= 2 and mix > 0:
