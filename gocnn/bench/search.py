@@ -45,7 +45,7 @@ def run(opts) -> BenchResult:
     from gocnn import features
     from gocnn.model import resolve_model_path
     from gocnn.model.evaluator import Evaluator
-    from gocnn.play.search import DEFAULT_MIX, Search, SearchConfig, thread_plan
+    from gocnn.play.search import Search, SearchConfig, thread_plan
 
     path = resolve_model_path(opts.model)
     ev = Evaluator.load(path)
@@ -57,7 +57,7 @@ def run(opts) -> BenchResult:
     komi = torch.zeros(len(batches[0]))
 
     def search(config, threads=1, plan=True):  # threads: the search's, spent as the player spends them
-        torch_threads, pipeline = thread_plan(threads, DEFAULT_MIX if config.mix is None else config.mix)
+        torch_threads, pipeline = thread_plan(threads, config.leaf_mix(ev.has_value))
         if not plan:  # every thread to the net, the tree in between (no pipeline)
             torch_threads, pipeline = threads, False
         config = dataclasses.replace(config, pipeline=pipeline)

@@ -23,7 +23,7 @@ from gocnn.errors import GocnnError
 from gocnn.model import resolve_model_path
 from gocnn.play.policy import (LATE_FRACTION, RESIGN, RESIGN_FROM, RESIGN_MARGIN, SELF_ATARI_MIN, Decision,
                                NetPolicy, choose_move, self_atari_size)
-from gocnn.play.search import DEFAULT_MIX, MoveInfo, Search, SearchConfig, thread_plan
+from gocnn.play.search import MoveInfo, Search, SearchConfig, thread_plan
 from gocnn.util import set_threads
 
 SETTLED = 0.8  # |ownership| from which a point is decided: filling it gains nothing
@@ -78,9 +78,7 @@ class SearchPlayer(NetPolicy):
                                                 symmetries=self.symmetries, threads=self.threads)
                 # --threads is the search's: with playouts at the leaves, one walks the tree and
                 # plays them beside the net (thread_plan)
-                mix = self.config.mix
-                if mix is None:
-                    mix = DEFAULT_MIX if self.evaluator.has_value else 1.0
+                mix = self.config.leaf_mix(self.evaluator.has_value)
                 torch_threads, pipeline = thread_plan(self.threads, mix, self.device)
                 if pipeline:
                     set_threads(torch_threads)

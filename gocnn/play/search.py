@@ -72,6 +72,13 @@ class SearchConfig:
     seed: int = 0
     pipeline: bool = False  # the net judges one batch on a worker thread while this one walks the next
 
+    def leaf_mix(self, has_value: bool = True) -> float:
+        """The weight of playouts in a leaf's value: ``mix``, or DEFAULT_MIX where it is None;
+        a net without a value head leaves the playouts alone (1)."""
+        if not has_value:
+            return 1.0
+        return DEFAULT_MIX if self.mix is None else self.mix
+
 
 @dataclass
 class Node:
@@ -343,7 +350,7 @@ class Search:
 
     def _mix(self) -> float:
         """The configured weight of playouts (a leaf without a net value uses playouts alone)."""
-        return DEFAULT_MIX if self.config.mix is None else self.config.mix
+        return self.config.leaf_mix()
 
     def _playouts(self, boards: list[Board], colors: np.ndarray, beside: bool = False):
         """Black's playout win fraction for each board (``leaf_playouts`` each, as
